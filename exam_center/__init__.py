@@ -1,0 +1,43 @@
+"""exam-center: special-operations (特种作业) safety certification, from exam seat to certificate."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+
+from .config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The web application for one deployment; everything it needs comes from ``settings``."""
+    from flask_babel import Babel
+    from flask_wtf.csrf import CSRFProtect
+
+    from .db import Database
+    from .evidence import EvidenceStore
+    from .web import register_web
+    from .web.i18n import select_locale
+
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_NAME="exam_center_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        WTF_CSRF_TIME_LIMIT=10 * 3600,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+    )
+    app.extensions["exam_center.settings"] = settings
+    app.extensions["exam_center.db"] = Database(settings.database_url,
+                                                sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    app.extensions["exam_center.evidence"] = EvidenceStore(settings.instance_dir / "evidence")
+    Babel(app, locale_selector=select_locale)
+    register_web(app, CSRFProtect())
+    return app

@@ -1,0 +1,88 @@
+"""Engine and sessions for SQLite (embedded) and PostgreSQL (province).
+
+SQLite: WAL, foreign keys, a busy timeout, full fsync. Transactions that will write start with
+BEGIN IMMEDIATE: a deferred transaction that reads first and writes later fails outright
+(SQLITE_BUSY_SNAPSHOT) when another writer committed in between, and the busy timeout cannot save it.
+Reads (``read_only()``) start deferred so they never wait for the writer.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+_read_only: contextvars.ContextVar[bool] = contextvars.ContextVar("exam_center_read_only", default=False)
+
+
+def begin_read_only() -> contextvars.Token:
+    """Transactions begun from here on (in this context) are deferred on SQLite: they take no write lock."""
+    return _read_only.set(True)
+
+
+def end_read_only(token: contextvars.Token) -> None:
+    _read_only.reset(token)
+
+
+@contextlib.contextmanager
+def read_only() -> Iterator[None]:
+    token = begin_read_only()
+    try:
+        yield
+    finally:
+        end_read_only(token)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": sqlite_busy_timeout_ms / 1000, "check_same_thread": False},
+            # pysqlite's own transaction handling would hide BEGIN from us; we emit it below.
+            isolation_level=None,
+        )
+        _configure_sqlite(engine, sqlite_busy_timeout_ms)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # Acknowledged means durable: fsync the WAL on every commit.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
+
+
+class Database:
+    """One engine and its session factory; the app and the CLI each hold one."""
+
+    def __init__(self, url: str, *, sqlite_busy_timeout_ms: int = 10_000) -> None:
+        self.url = url
+        self.engine = make_engine(url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed at the end of the block, or rolled back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,18 @@
+"""ORM models, one module per aggregate. Importing this package registers every table on ``Base.metadata``."""
+from .audit import GENESIS_HASH, AuditEvent
+from .base import Base, utcnow
+from .catalogue import OperationCategory, OperationItem, PracticalSubject
+from .devices import Device, DeviceKind, DeviceToken
+from .organisations import Organisation, OrganisationKind
+from .people import Person
+from .rooms import ExamRoom, RoomKind, Seat, Station
+from .staff import ROLE_ORGANISATION_KINDS, Role, StaffUser
+
+__all__ = [
+    "GENESIS_HASH", "AuditEvent", "Base", "utcnow",
+    "OperationCategory", "OperationItem", "PracticalSubject",
+    "Device", "DeviceKind", "DeviceToken",
+    "Organisation", "OrganisationKind", "Person",
+    "ExamRoom", "RoomKind", "Seat", "Station",
+    "ROLE_ORGANISATION_KINDS", "Role", "StaffUser",
+]

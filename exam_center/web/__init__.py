@@ -1,0 +1,51 @@
+"""The web faces of the centre: pages per audience and the JSON API, wired into one Flask app."""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFProtect
+
+from exam_center.db import begin_read_only, end_read_only
+from exam_center.domain.idcard import mask_id_number
+
+from . import admin, audit, auth, catalogue, home, people
+from .api import register_api
+from .errors import register_error_handlers
+from .i18n import LANGUAGES
+from .labels import label
+from .policy import enforce_policy, public
+from .session import close_db_session
+
+
+def _start_request() -> None:
+    # Reads open deferred SQLite transactions; bearer calls may write (token last-used time).
+    if request.method in ("GET", "HEAD") and request.authorization is None:
+        g.read_only_token = begin_read_only()
+
+
+def _end_request(_exc: BaseException | None = None) -> None:
+    close_db_session()
+    token = g.pop("read_only_token", None)
+    if token is not None:
+        end_read_only(token)
+
+
+def register_web(app: Flask, csrf: CSRFProtect) -> None:
+    auth.login_manager.init_app(app)
+    app.before_request(_start_request)
+    # Access policy first, so a refused caller learns nothing from CSRF or input validation.
+    app.before_request(enforce_policy)
+    csrf.init_app(app)
+    app.teardown_request(_end_request)
+    register_error_handlers(app)
+    for blueprint in (auth.bp, home.bp, admin.bp, people.bp, audit.bp, catalogue.bp):
+        app.register_blueprint(blueprint)
+    register_api(app, csrf)
+    app.view_functions["static"] = public(app.view_functions["static"])
+
+    app.add_template_filter(label, "label")
+    app.add_template_filter(mask_id_number, "mask_id")
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {"languages": LANGUAGES, "current_locale": str(get_locale() or "zh_CN")}
