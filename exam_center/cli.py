@@ -76,6 +76,8 @@ def seed_demo(shared_dir: Path) -> None:
     from .services.demo import DEMO_PASSWORD, seed_demo as seed
 
     settings = _settings()
+    if not (shared_dir / "data" / "faces").is_dir():
+        click.echo(f"warning: {shared_dir / 'data' / 'faces'} not found; demo candidates get no photos", err=True)
     database = Database(settings.database_url)
     with database.transaction() as session:
         result = seed(session, EvidenceStore(settings.instance_dir / "evidence"), faces_dir=shared_dir / "data" / "faces")

@@ -15,7 +15,7 @@ from exam_center.services import devices as device_service
 from exam_center.services import staff as staff_service
 from exam_center.services.organisations import create_organisation, list_organisations
 
-from .forms import form_status, submit
+from .forms import choices, form_status, submit
 from .labels import DEVICE_KIND_LABELS, ORGANISATION_KIND_LABELS, ROLE_LABELS
 from .policy import allow
 from .session import current_actor, db_session
@@ -25,7 +25,7 @@ _required = DataRequired(message=_l("This field is required."))
 
 
 class OrganisationForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(k.value, ORGANISATION_KIND_LABELS[k]) for k in OrganisationKind])
+    kind = SelectField(_l("Kind"), choices=choices((k.value, ORGANISATION_KIND_LABELS[k]) for k in OrganisationKind))
     name = StringField(_l("Name"), validators=[_required, Length(max=100)])
     credit_code = StringField(_l("Unified social credit code"), validators=[_required, Length(max=30)])
     region_code = StringField(_l("Region code"), validators=[_required, Length(max=10)])
@@ -37,12 +37,12 @@ class StaffForm(FlaskForm):
     username = StringField(_l("Username"), validators=[_required, Length(max=40)])
     display_name = StringField(_l("Name"), validators=[_required, Length(max=50)])
     password = PasswordField(_l("Initial password"), validators=[_required, Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    role = SelectField(_l("Role"), choices=choices((r.value, ROLE_LABELS[r]) for r in Role))
     organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
 
 
 class DeviceForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(k.value, DEVICE_KIND_LABELS[k]) for k in DeviceKind])
+    kind = SelectField(_l("Kind"), choices=choices((k.value, DEVICE_KIND_LABELS[k]) for k in DeviceKind))
     name = StringField(_l("Name"), validators=[_required, Length(max=60)])
     organisation_id = SelectField(_l("Exam centre"), coerce=int, validate_choice=False)
     location = StringField(_l("Location"), validators=[Length(max=100)])
@@ -76,7 +76,7 @@ def organisations():
 def staff():
     s = db_session()
     form = StaffForm()
-    form.organisation_id.choices = [(o.id, o.name) for o in list_organisations(s)]
+    form.organisation_id.choices = choices((o.id, o.name) for o in list_organisations(s))
     created = submit(form, lambda s: staff_service.create_staff_user(
         s, current_actor(), username=form.username.data, display_name=form.display_name.data,
         password=form.password.data, role=Role(form.role.data), organisation_id=form.organisation_id.data))
@@ -106,7 +106,7 @@ def staff_active(user_id: int):
 def devices():
     s = db_session()
     form = DeviceForm()
-    form.organisation_id.choices = [(o.id, o.name) for o in list_organisations(s, OrganisationKind.EXAM_CENTRE)]
+    form.organisation_id.choices = choices((o.id, o.name) for o in list_organisations(s, OrganisationKind.EXAM_CENTRE))
     created = submit(form, lambda s: device_service.register_device(
         s, current_actor(), kind=DeviceKind(form.kind.data), name=form.name.data,
         organisation_id=form.organisation_id.data, location=form.location.data or ""))

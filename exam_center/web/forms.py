@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable, TypeVar
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import Session
 
 from exam_center.domain.errors import DomainError
@@ -38,9 +39,14 @@ def attach_errors(form: FlaskForm, error: DomainError) -> None:
             form.form_errors.extend(messages)
 
 
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def form_status(form: FlaskForm) -> int:
     """400 for a refused submission (so scripts and tests can tell), 200 otherwise."""
     return 400 if form.is_submitted() and (form.errors or form.form_errors) else 200
 
 
-__all__ = ["submit", "attach_errors", "form_status"]
+__all__ = ["submit", "attach_errors", "choices", "form_status"]

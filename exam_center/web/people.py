@@ -14,7 +14,7 @@ from exam_center.domain.education import Education
 from exam_center.models import Person, Role
 from exam_center.services.people import get_person, register_person, set_person_photo
 
-from .forms import form_status, submit
+from .forms import choices, form_status, submit
 from .labels import EDUCATION_LABELS
 from .policy import allow
 from .session import current_actor, db_session
@@ -28,7 +28,7 @@ class PersonForm(FlaskForm):
     # Checked by the domain rules (register_person), which report every bad field at once.
     id_number = StringField(_l("ID number"))
     name = StringField(_l("Name"))
-    education = SelectField(_l("Education"), choices=[(e.value, EDUCATION_LABELS[e]) for e in Education],
+    education = SelectField(_l("Education"), choices=choices((e.value, EDUCATION_LABELS[e]) for e in Education),
                             validate_choice=False)
     phone = StringField(_l("Phone"))
     email = StringField(_l("E-mail"))

@@ -26,7 +26,7 @@ class Api(_SmorestApi):
 
 def _limit_json_body() -> None:
     """A JSON body must say so and stay small; checked before anything parses it."""
-    if request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
+    if not request.path.startswith(PREFIX + "/") or request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
         return
     limit = current_app.extensions["exam_center.settings"].api_max_json_bytes
     if request.content_length is not None and request.content_length > limit:
@@ -50,8 +50,8 @@ def register_api(app: Flask, csrf: CSRFProtect) -> None:
     api.spec.components.security_scheme("deviceToken", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("staffSession", {"type": "apiKey", "in": "cookie",
                                                          "name": app.config["SESSION_COOKIE_NAME"]})
+    app.before_request(_limit_json_body)
     for module in (health, catalogue, persons, devices):
-        module.bp.before_request(_limit_json_body)
         api.register_blueprint(module.bp, url_prefix=f"{PREFIX}{module.bp.url_prefix or ''}")
         csrf.exempt(module.bp)
     app.view_functions["api-docs.openapi_json"] = public(app.view_functions["api-docs.openapi_json"])
