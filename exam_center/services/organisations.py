@@ -43,8 +43,8 @@ def create_organisation(
                        field="name", name=name)
     if session.scalar(sa.select(Organisation.id).where(Organisation.credit_code == credit_code)):
         raise Conflict("organisation.duplicate_credit_code",
-                       N_("An organisation with credit code %(code)s already exists."),
-                       field="credit_code", code=credit_code)
+                       N_("An organisation with credit code %(credit_code)s already exists."),
+                       field="credit_code", credit_code=credit_code)
     session.add(org)
     session.flush()
     record(session, actor, "organisation.create", "organisation", org.id, after=organisation_snapshot(org))
