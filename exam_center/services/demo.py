@@ -68,7 +68,8 @@ def demo_candidate(index: int) -> dict:
     sequence = 100 + index * 2 + (1 if sex_male else 0)
     return {
         "id_number": make_id_number(_REGIONS[index % len(_REGIONS)], birth, sequence),
-        "name": _SURNAMES[index % len(_SURNAMES)] + _GIVEN[(index * 7) % len(_GIVEN)],
+        # _GIVEN alternates men's and women's names.
+        "name": _SURNAMES[index % len(_SURNAMES)] + _GIVEN[(index * 6 + (0 if sex_male else 1)) % len(_GIVEN)],
         "education": _EDUCATION[index % len(_EDUCATION)].value,
         "phone": f"139{index:04d}{(index * 7919) % 10000:04d}",
         "employer": ["示范电力工程有限公司", "示范化工股份有限公司", "示范建设集团", None][index % 4],

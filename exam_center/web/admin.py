@@ -35,7 +35,7 @@ class OrganisationForm(FlaskForm):
 
 class StaffForm(FlaskForm):
     username = StringField(_l("Username"), validators=[_required, Length(max=40)])
-    display_name = StringField(_l("Name"), validators=[_required, Length(max=50)])
+    display_name = StringField(_l("Full name"), validators=[_required, Length(max=50)])
     password = PasswordField(_l("Initial password"), validators=[_required, Length(max=200)])
     role = SelectField(_l("Role"), choices=choices((r.value, ROLE_LABELS[r]) for r in Role))
     organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)

@@ -27,8 +27,9 @@ _REGISTRARS = (Role.EXAM_ADMIN, Role.SYSTEM_ADMIN)
 class PersonForm(FlaskForm):
     # Checked by the domain rules (register_person), which report every bad field at once.
     id_number = StringField(_l("ID number"))
-    name = StringField(_l("Name"))
-    education = SelectField(_l("Education"), choices=choices((e.value, EDUCATION_LABELS[e]) for e in Education),
+    name = StringField(_l("Full name"))
+    education = SelectField(_l("Education"),
+                            choices=choices([("", _l("— choose —"))] + [(e.value, EDUCATION_LABELS[e]) for e in Education]),
                             validate_choice=False)
     phone = StringField(_l("Phone"))
     email = StringField(_l("E-mail"))
