@@ -81,20 +81,17 @@ def test_malformed_json_is_400_invalid_json(api):
                         "request.invalid_json")
     assert body["message"] == ZH_NOT_JSON
     assert body["details"] == {"_": [ZH_NOT_JSON]}
-
-
-def test_body_that_is_not_utf8_is_400_invalid_json(api):
+    # Bytes that are not UTF-8 are not JSON either.
     assert_error(api.post_person(data=b'{"name": "\xff\xfe"}', content_type="application/json"), 400,
                  "request.invalid_json")
 
 
-@pytest.mark.parametrize("payload", [["id_number", "name"], "just a string", 42, None],
-                         ids=["list", "string", "number", "null"])
-def test_json_that_is_not_an_object_is_422(api, payload):
-    body = assert_error(api.post_person(data=json.dumps(payload), content_type="application/json"), 422,
-                        "request.invalid")
-    assert body["message"] == ZH_SOME_FIELDS_INVALID
-    assert "_schema" in body["details"], body
+def test_json_that_is_not_an_object_is_422(api):
+    for payload in (["id_number", "name"], "just a string", 42, None, True):
+        body = assert_error(api.post_person(data=json.dumps(payload), content_type="application/json"), 422,
+                            "request.invalid")
+        assert body["message"] == ZH_SOME_FIELDS_INVALID
+        assert "_schema" in body["details"], (payload, body)
 
 
 def test_wrong_types_are_each_reported(api):
@@ -102,39 +99,32 @@ def test_wrong_types_are_each_reported(api):
     body = assert_error(api.post_person(json=payload), 422, "request.invalid")
     assert set(body["details"]) == {"id_number", "name", "email"}, body
     assert body["details"]["id_number"] == ["Not a valid string."]
+    # NaN (which Python's json accepts) is not a string either.
+    body = assert_error(api.post_person(data='{"id_number": NaN, "name": "张三", "education": "bachelor",'
+                                             ' "phone": "13800138000"}', content_type="application/json"),
+                        422, "request.invalid")
+    assert set(body["details"]) == {"id_number"}, body
+    body = assert_error(api.post_person(json={**GOOD_BODY, "phone": {"number": "13800138000"}, "education": None}),
+                        422, "request.invalid")
+    assert set(body["details"]) == {"phone", "education"}, body
 
 
-@pytest.mark.parametrize("missing", sorted(REQUIRED))
-def test_each_missing_required_field_is_listed(api, missing):
-    payload = {k: v for k, v in GOOD_BODY.items() if k != missing}
-    body = assert_error(api.post_person(json=payload), 422, "request.invalid")
-    assert set(body["details"]) == {missing}, body
-
-
-def test_empty_object_lists_every_required_field(api):
+def test_missing_required_fields_are_listed(api):
+    for missing in sorted(REQUIRED):
+        payload = {k: v for k, v in GOOD_BODY.items() if k != missing}
+        body = assert_error(api.post_person(json=payload), 422, "request.invalid")
+        assert set(body["details"]) == {missing}, body
     body = assert_error(api.post_person(json={}), 422, "request.invalid")
     assert set(body["details"]) == REQUIRED, body
-
-
-def test_empty_body_with_json_content_type_lists_every_required_field(api):
+    # An empty body that claims to be JSON is treated as "nothing given".
     body = assert_error(api.post_person(data="", content_type="application/json"), 422, "request.invalid")
     assert set(body["details"]) == REQUIRED, body
 
 
-def test_unknown_extra_field_is_refused(api):
+def test_unknown_extra_field_and_overlong_strings_are_refused(api):
     body = assert_error(api.post_person(json={**GOOD_BODY, "is_admin": True}), 422, "request.invalid")
     assert set(body["details"]) == {"is_admin"}, body
-
-
-def test_too_long_string_is_refused_by_the_schema(api):
     body = assert_error(api.post_person(json={**GOOD_BODY, "id_number": "1" * 41}), 422, "request.invalid")
-    assert set(body["details"]) == {"id_number"}, body
-
-
-def test_nan_is_not_a_string(api):
-    body = assert_error(api.post_person(data='{"id_number": NaN, "name": "张三", "education": "bachelor",'
-                                             ' "phone": "13800138000"}', content_type="application/json"),
-                        422, "request.invalid")
     assert set(body["details"]) == {"id_number"}, body
 
 
@@ -150,12 +140,13 @@ def test_deeply_nested_json_is_a_client_error(api):
 # --- content type and size --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
-def test_non_json_content_type_is_415(api, content_type):
+def test_non_json_content_type_is_415(api):
     data = json.dumps(GOOD_BODY)
-    body = assert_error(api.post_person(data=data, content_type=content_type), 415,
-                        "request.unsupported_media_type")
-    assert body["message"] == ZH_SEND_JSON
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):
+        body = assert_error(api.post_person(data=data, content_type=content_type), 415,
+                            "request.unsupported_media_type")
+        assert body["message"] == ZH_SEND_JSON
+    assert_error(api.post_person(data=data), 415, "request.unsupported_media_type")  # no Content-Type at all
 
 
 def test_body_larger_than_the_api_limit_is_413(api, app):
@@ -164,6 +155,9 @@ def test_body_larger_than_the_api_limit_is_413(api, app):
     padded = json.dumps(GOOD_BODY)[:-1] + " " * limit + "}"
     body = assert_error(api.post_person(data=padded, content_type="application/json"), 413, "request.too_large")
     assert body["message"] == ZH_TOO_LARGE
+    # Larger than the whole-request limit too (16 MiB): still the JSON error document.
+    huge = b'{"name": "' + b"x" * (17 * 1024 * 1024) + b'"}'
+    assert_error(api.post_person(data=huge, content_type="application/json"), 413, "request.too_large")
 
 
 def test_body_just_under_the_limit_is_read(api, app):
@@ -175,8 +169,12 @@ def test_body_just_under_the_limit_is_read(api, app):
 
 
 def test_huge_content_length_header_is_413_before_reading(api):
-    # The test client recomputes Content-Length from the data, so claim the size in the WSGI environ.
+    # The test client recomputes Content-Length from the data, so claim the size in the WSGI environ;
+    # only the claim is checked, the two bytes sent are never read.
     response = api.post_person(data=b"{}", content_type="application/json",
+                               environ_overrides={"CONTENT_LENGTH": str(10 ** 12)})
+    assert_error(response, 413, "request.too_large")
+    response = api.post_person(data=b"{}", content_type="text/plain",
                                environ_overrides={"CONTENT_LENGTH": str(10 ** 12)})
     assert_error(response, 413, "request.too_large")
 
@@ -255,11 +253,10 @@ _INT_BUG = ("BUG: routes with <int:...> accept arbitrarily large integers; sessi
 
 
 @pytest.mark.parametrize("person_id", [
-    999_999,
     pytest.param(2 ** 31, marks=pytest.mark.xfail("config.getoption('--db') == 'postgres'", strict=True,
                                                   reason=_INT_BUG)),
     pytest.param(10 ** 20, marks=pytest.mark.xfail(strict=True, reason=_INT_BUG)),
-], ids=["small", "2**31", "10**20"])
+], ids=["2**31", "10**20"])
 def test_unknown_person_id_is_404(api, person_id):
     body = assert_error(api.get(f"{PERSONS}/{person_id}"), 404, "person.not_found")
     assert body["details"] == {"person_id": [body["message"]]}
@@ -288,28 +285,29 @@ def test_default_language_is_chinese(api):
 # --- routing ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/persons/abc", "/api/v2/persons", "/api/v1/"])
-def test_unknown_api_path_is_json_404(client, path):
-    body = assert_error(client.get(path), 404, "not_found")
-    assert body["message"] == ZH_NOT_FOUND
+def test_unknown_api_path_is_json_404(api):
+    for path in ("/api/v1/nope", "/api/v1/persons/abc", "/api/v1/persons/-1", "/api/v2/persons", "/api/v1/",
+                 "/api/v1/persons/1/photo"):
+        body = assert_error(api.get(path), 404, "not_found")
+        assert body["message"] == ZH_NOT_FOUND
+    with api.session_transaction() as cookie_session:
+        cookie_session.clear()
+    assert_error(api.get("/api/v1/nope"), 404, "not_found")  # signed out too
 
 
-def test_unknown_api_path_is_json_404_when_signed_in(api):
-    assert_error(api.get("/api/v1/persons/1/photo"), 404, "not_found")
-
-
-@pytest.mark.parametrize("method, path, allowed", [
-    ("delete", PERSONS, {"POST", "OPTIONS"}),
-    ("get", PERSONS, {"POST", "OPTIONS"}),
-    ("put", "/api/v1/health", {"GET", "HEAD", "OPTIONS"}),
-    ("post", "/api/v1/devices/me", {"GET", "HEAD", "OPTIONS"}),
-    ("patch", "/api/v1/persons/1", {"GET", "HEAD", "OPTIONS"}),
-])
-def test_wrong_method_is_json_405_with_allow(api, method, path, allowed):
-    response = getattr(api, method)(path)
-    body = assert_error(response, 405, "method_not_allowed")
-    assert body["message"] == ZH_METHOD
-    assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+def test_wrong_method_is_json_405_with_allow(api):
+    for method, path, allowed in [
+        ("delete", PERSONS, {"POST", "OPTIONS"}),
+        ("get", PERSONS, {"POST", "OPTIONS"}),
+        ("put", "/api/v1/health", {"GET", "HEAD", "OPTIONS"}),
+        ("post", "/api/v1/devices/me", {"GET", "HEAD", "OPTIONS"}),
+        ("patch", "/api/v1/persons/1", {"GET", "HEAD", "OPTIONS"}),
+        ("delete", "/api/v1/openapi.json", {"GET", "HEAD", "OPTIONS"}),
+    ]:
+        response = getattr(api, method)(path, headers={"X-CSRFToken": "irrelevant"})
+        body = assert_error(response, 405, "method_not_allowed")
+        assert body["message"] == ZH_METHOD
+        assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed, (method, path)
 
 
 def test_unauthenticated_post_is_json_401_and_stores_nothing(client, world, db):
