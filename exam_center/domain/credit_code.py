@@ -24,9 +24,9 @@ def make_credit_code(body17: str) -> str:
     return body17 + check_character(body17)
 
 
-def parse_credit_code(raw: str) -> str:
+def parse_credit_code(raw: str | None) -> str:
     """Normalise (strip, upper-case) and validate a code; returns the normalised code."""
-    code = raw.strip().upper()
+    code = (raw or "").strip().upper()
     if not code:
         raise ValidationError("credit_code.empty", N_("Please enter the unified social credit code."), field=FIELD)
     if len(code) != 18:

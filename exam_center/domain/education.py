@@ -81,11 +81,11 @@ def _level_of(other: object) -> int:
     return other.level
 
 
-def parse_education(raw: str | Education) -> Education:
+def parse_education(raw: str | Education | None) -> Education:
     """Read an education level from its English value or a Chinese label such as 初中 or 中专."""
     if isinstance(raw, Education):
         return raw
-    text = raw.strip()
+    text = (raw or "").strip()
     if not text:
         raise ValidationError("education.empty", N_("Please choose an education level."), field="education")
     education = _BY_TEXT.get(text) or _BY_TEXT.get(text.lower())

@@ -67,9 +67,9 @@ def mask_id_number(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
-def parse_id_number(raw: str, *, today: date | None = None) -> CitizenId:
+def parse_id_number(raw: str | None, *, today: date | None = None) -> CitizenId:
     """Validate an 18-digit number, or convert a 15-digit legacy number (GB 11643-1989) to 18."""
-    number = raw.strip().upper()
+    number = (raw or "").strip().upper()
     if not number:
         raise ValidationError("id_number.empty", N_("Please enter the ID number."), field=FIELD)
     if len(number) not in (18, 15):

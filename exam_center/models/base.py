@@ -19,6 +19,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Primary keys are INTEGER: larger numbers can name no row (and make PostgreSQL raise).
+MAX_ROW_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 

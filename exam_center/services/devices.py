@@ -12,6 +12,7 @@ from exam_center.domain.errors import N_, Conflict, NotFound
 from exam_center.models import Device, DeviceKind, DeviceToken, OrganisationKind, utcnow
 
 from .audit import Actor, record
+from .lookup import fetch
 from .organisations import get_organisation
 
 TOKEN_PREFIX = "ecd_"
@@ -44,10 +45,7 @@ def register_device(session: Session, actor: Actor, *, kind: DeviceKind, name: s
 
 
 def get_device(session: Session, device_id: int) -> Device:
-    device = session.get(Device, device_id)
-    if device is None:
-        raise NotFound("device.not_found", N_("No such device."), field="device_id")
-    return device
+    return fetch(session, Device, device_id, NotFound("device.not_found", N_("No such device."), field="device_id"))
 
 
 def issue_token(session: Session, actor: Actor, device_id: int) -> tuple[DeviceToken, str]:
@@ -64,9 +62,8 @@ def issue_token(session: Session, actor: Actor, device_id: int) -> tuple[DeviceT
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> DeviceToken:
-    token = session.get(DeviceToken, token_id)
-    if token is None:
-        raise NotFound("device_token.not_found", N_("No such device token."), field="token_id")
+    token = fetch(session, DeviceToken, token_id,
+                  NotFound("device_token.not_found", N_("No such device token."), field="token_id"))
     if token.revoked_at is not None:
         raise Conflict("device_token.already_revoked", N_("The token was already revoked."), field="token_id")
     token.revoked_at = utcnow()

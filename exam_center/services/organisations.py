@@ -10,6 +10,7 @@ from exam_center.domain.errors import N_, Conflict, NotFound
 from exam_center.models import Organisation, OrganisationKind
 
 from .audit import Actor, record
+from .lookup import fetch
 
 
 def organisation_snapshot(org: Organisation) -> dict:
@@ -52,10 +53,8 @@ def create_organisation(
 
 
 def get_organisation(session: Session, organisation_id: int) -> Organisation:
-    org = session.get(Organisation, organisation_id)
-    if org is None:
-        raise NotFound("organisation.not_found", N_("No such organisation."), field="organisation_id")
-    return org
+    return fetch(session, Organisation, organisation_id,
+                 NotFound("organisation.not_found", N_("No such organisation."), field="organisation_id"))
 
 
 def list_organisations(session: Session, kind: OrganisationKind | None = None) -> list[Organisation]:

@@ -14,6 +14,7 @@ from exam_center.evidence import EvidenceStore
 from exam_center.models import Person
 
 from .audit import Actor, record
+from .lookup import fetch
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 _PHOTO_SUFFIX = {b"\xff\xd8\xff": ".jpg", b"\x89PNG": ".png"}
@@ -76,10 +77,7 @@ class InvalidFields(ValidationError):
 
 
 def get_person(session: Session, person_id: int) -> Person:
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound("person.not_found", N_("No such person."), field="person_id")
-    return person
+    return fetch(session, Person, person_id, NotFound("person.not_found", N_("No such person."), field="person_id"))
 
 
 def find_person_by_id_number(session: Session, id_number: str) -> Person | None:

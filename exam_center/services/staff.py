@@ -13,6 +13,7 @@ from exam_center.domain.errors import N_, Conflict, Forbidden, NotFound, Validat
 from exam_center.models import ROLE_ORGANISATION_KINDS, Role, StaffUser, utcnow
 
 from .audit import Actor, record
+from .lookup import fetch
 from .organisations import get_organisation
 
 _USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,39}$")
@@ -71,9 +72,7 @@ def create_staff_user(
 
 
 def set_staff_active(session: Session, actor: Actor, user_id: int, active: bool) -> StaffUser:
-    user = session.get(StaffUser, user_id)
-    if user is None:
-        raise NotFound("staff.not_found", N_("No such staff user."), field="user_id")
+    user = fetch(session, StaffUser, user_id, NotFound("staff.not_found", N_("No such staff user."), field="user_id"))
     if actor.type == "staff" and actor.id == str(user.id) and not active:
         raise Conflict("staff.self_deactivate", N_("You cannot deactivate your own account."))
     before = staff_snapshot(user)

@@ -11,6 +11,7 @@ from exam_center.domain.idcard import mask_id_number
 from . import admin, audit, auth, catalogue, home, people
 from .api import register_api
 from .errors import register_error_handlers
+from .guards import RowId, refuse_nul_characters
 from .i18n import LANGUAGES
 from .labels import label
 from .policy import enforce_policy, public
@@ -31,10 +32,12 @@ def _end_request(_exc: BaseException | None = None) -> None:
 
 
 def register_web(app: Flask, csrf: CSRFProtect) -> None:
+    app.url_map.converters["int"] = RowId  # before any route is added
     auth.login_manager.init_app(app)
     app.before_request(_start_request)
     # Access policy first, so a refused caller learns nothing from CSRF or input validation.
     app.before_request(enforce_policy)
+    app.before_request(refuse_nul_characters)
     csrf.init_app(app)
     app.teardown_request(_end_request)
     register_error_handlers(app)

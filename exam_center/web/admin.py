@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
 from exam_center.models import Device, DeviceKind, Organisation, OrganisationKind, Role, StaffUser
 from exam_center.services import devices as device_service
@@ -53,7 +53,7 @@ class ActionForm(FlaskForm):
 
 
 class ToggleForm(FlaskForm):
-    active = IntegerField()
+    active = IntegerField(validators=[InputRequired(), AnyOf([0, 1])])
 
 
 @bp.route("/organisations", methods=["GET", "POST"])

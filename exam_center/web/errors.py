@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from exam_center.domain.errors import DomainError
+from exam_center.domain.errors import N_, DomainError
 
 from .session import is_api_request
 
@@ -56,6 +56,24 @@ def domain_error_details(error: DomainError) -> dict[str, list[str]]:
     return details
 
 
+# marshmallow's own messages, listed so that the catalog translates them like ours.
+_LIBRARY_MESSAGES = (
+    N_("Missing data for required field."), N_("Field may not be null."), N_("Invalid value."),
+    N_("Not a valid string."), N_("Not a valid utf-8 string."), N_("Not a valid integer."),
+    N_("Not a valid number."), N_("Number too large."), N_("Not a valid boolean."), N_("Not a valid date."),
+    N_("Not a valid mapping type."), N_("Not a valid list."), N_("Invalid type."), N_("Invalid input type."),
+    N_("Unknown field."),
+)
+
+
+def _translated(messages: Any) -> Any:
+    if isinstance(messages, list):
+        return [_(m) if m in _LIBRARY_MESSAGES else m for m in messages]
+    if isinstance(messages, dict):
+        return {key: _translated(value) for key, value in messages.items()}
+    return messages
+
+
 def _webargs_details(error: HTTPException) -> tuple[str | None, dict[str, Any]]:
     """webargs puts validation messages under the request location ("json", "query", ...)."""
     data = getattr(error, "data", None) or {}
@@ -64,7 +82,9 @@ def _webargs_details(error: HTTPException) -> tuple[str | None, dict[str, Any]]:
     code = None
     for location, fields in messages.items():
         if isinstance(fields, dict):
-            details.update(fields)
+            for name, field_messages in fields.items():
+                # "_schema": the body as a whole (e.g. not a JSON object), reported like other non-field errors
+                details["_" if name == "_schema" else name] = _translated(field_messages)
         elif location == "json":
             code = "request.invalid_json"
             details["_"] = [_("The request body is not valid JSON.")]

@@ -21,6 +21,7 @@ from .session import current_actor, db_session
 
 bp = Blueprint("people", __name__, url_prefix="/centre/people")
 PAGE_SIZE = 50
+MAX_PAGE = 100_000
 _REGISTRARS = (Role.EXAM_ADMIN, Role.SYSTEM_ADMIN)
 
 
@@ -52,7 +53,7 @@ def index():
         flash(_("%(name)s registered.", name=person.name), "success")
         return redirect(url_for(".detail", person_id=person.id))
     query = (request.args.get("q") or "").strip()[:40]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     select = sa.select(Person).order_by(Person.id.desc())
     if query:
         select = select.where(sa.or_(Person.name.contains(query), Person.id_number.startswith(query.upper())))

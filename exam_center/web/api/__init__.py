@@ -1,11 +1,14 @@
 """The JSON API under /api/v1, documented by an OpenAPI 3 document generated from the code."""
 from __future__ import annotations
 
+import json
+
 from flask import Flask, current_app, request
 from flask_smorest import Api as _SmorestApi
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
+from exam_center.web.guards import nul_refusal
 from exam_center.web.policy import public
 
 from . import catalogue, devices, health, persons
@@ -24,15 +27,57 @@ class Api(_SmorestApi):
         pass
 
 
-def _limit_json_body() -> None:
-    """A JSON body must say so and stay small; checked before anything parses it."""
-    if not request.path.startswith(PREFIX + "/") or request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
+def _is_api_write() -> bool:
+    return request.path.startswith(PREFIX + "/") and request.method not in ("GET", "HEAD", "OPTIONS", "DELETE")
+
+
+def _limit_body_size() -> None:
+    """First of all hooks, before anything opens the body stream: werkzeug enforces the limit while
+    reading, so a chunked body without Content-Length is cut off too."""
+    if _is_api_write():
+        limit = current_app.extensions["exam_center.settings"].api_max_json_bytes
+        # A chunked body is cut at the limit while read; one byte more shows it was too long.
+        request.max_content_length = limit if request.content_length is not None else limit + 1
+
+
+def _check_json_body() -> None:
+    """A JSON body must say so and parse; checked (after the access policy) before any view sees it."""
+    if not _is_api_write():
         return
-    limit = current_app.extensions["exam_center.settings"].api_max_json_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge()
-    if request.content_length and not request.is_json:
+    if not (request.content_length or request.headers.get("Transfer-Encoding")):
+        return
+    if not request.is_json:
         raise UnsupportedMediaType()
+    body = request.get_data(cache=True)
+    if len(body) > current_app.extensions["exam_center.settings"].api_max_json_bytes:
+        raise RequestEntityTooLarge()
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise _invalid_json() from None
+    if _holds_nul(document):
+        raise nul_refusal()
+
+
+def _invalid_json() -> BadRequest:
+    error = BadRequest()
+    error.data = {"messages": {"json": ["invalid"]}}
+    return error
+
+
+def _holds_nul(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def register_api(app: Flask, csrf: CSRFProtect) -> None:
@@ -50,7 +95,8 @@ def register_api(app: Flask, csrf: CSRFProtect) -> None:
     api.spec.components.security_scheme("deviceToken", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("staffSession", {"type": "apiKey", "in": "cookie",
                                                          "name": app.config["SESSION_COOKIE_NAME"]})
-    app.before_request(_limit_json_body)
+    app.before_request_funcs.setdefault(None, []).insert(0, _limit_body_size)
+    app.before_request(_check_json_body)
     for module in (health, catalogue, persons, devices):
         api.register_blueprint(module.bp, url_prefix=f"{PREFIX}{module.bp.url_prefix or ''}")
         csrf.exempt(module.bp)
