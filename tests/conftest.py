@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,6 +195,24 @@ def build_world(db: Database) -> World:
 def world(databases, db) -> World:
     """The accounts, organisations and device tokens present in this test's database."""
     return databases.world
+
+
+def run_in_threads(work, count: int) -> list[BaseException]:
+    """Run ``work(n)`` in ``count`` threads at once; return what they raised."""
+    errors: list[BaseException] = []
+
+    def guarded(n: int) -> None:
+        try:
+            work(n)
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from exam_center.domain.contact import parse_text
 from exam_center.domain.errors import N_, Conflict, NotFound
-from exam_center.models import Device, DeviceKind, DeviceToken, OrganisationKind, utcnow
+from exam_center.models import Device, DeviceKind, DeviceToken, utcnow
 
 from .audit import Actor, record
 from .lookup import fetch
-from .organisations import get_organisation
+from .organisations import get_exam_centre
 
 TOKEN_PREFIX = "ecd_"
 
@@ -30,9 +30,8 @@ def device_snapshot(device: Device) -> dict:
 def register_device(session: Session, actor: Actor, *, kind: DeviceKind, name: str, organisation_id: int,
                     location: str = "") -> Device:
     name = parse_text(name, field="name", max_length=60)
-    org = get_organisation(session, organisation_id)
-    if org.kind is not OrganisationKind.EXAM_CENTRE:
-        raise Conflict("device.organisation_kind", N_("Devices belong to an exam centre."), field="organisation_id")
+    org = get_exam_centre(session, organisation_id, Conflict(
+        "device.organisation_kind", N_("Devices belong to an exam centre."), field="organisation_id"))
     if session.scalar(sa.select(Device.id).where(Device.organisation_id == org.id, Device.name == name)):
         raise Conflict("device.duplicate_name", N_("This exam centre already has a device named '%(name)s'."),
                        field="name", name=name)

@@ -57,6 +57,14 @@ def get_organisation(session: Session, organisation_id: int) -> Organisation:
                  NotFound("organisation.not_found", N_("No such organisation."), field="organisation_id"))
 
 
+def get_exam_centre(session: Session, organisation_id: int, refusal: Conflict) -> Organisation:
+    """The organisation, which must be an exam centre (rooms, devices and exam staff live only there)."""
+    org = get_organisation(session, organisation_id)
+    if org.kind is not OrganisationKind.EXAM_CENTRE:
+        raise refusal
+    return org
+
+
 def list_organisations(session: Session, kind: OrganisationKind | None = None) -> list[Organisation]:
     query = sa.select(Organisation).order_by(Organisation.kind, Organisation.name)
     if kind is not None:

@@ -6,17 +6,16 @@ from sqlalchemy.orm import Session
 
 from exam_center.domain.contact import parse_text
 from exam_center.domain.errors import N_, Conflict
-from exam_center.models import ExamRoom, OrganisationKind, RoomKind, Seat, Station
+from exam_center.models import ExamRoom, RoomKind, Seat, Station
 
 from .audit import Actor, record
-from .organisations import get_organisation
+from .organisations import get_exam_centre
 
 
 def create_room(session: Session, actor: Actor, *, centre_id: int, name: str, kind: RoomKind) -> ExamRoom:
     name = parse_text(name, field="name", max_length=60)
-    centre = get_organisation(session, centre_id)
-    if centre.kind is not OrganisationKind.EXAM_CENTRE:
-        raise Conflict("room.organisation_kind", N_("Exam rooms belong to an exam centre."), field="centre_id")
+    centre = get_exam_centre(session, centre_id, Conflict(
+        "room.organisation_kind", N_("Exam rooms belong to an exam centre."), field="centre_id"))
     if session.scalar(sa.select(ExamRoom.id).where(ExamRoom.centre_id == centre.id, ExamRoom.name == name)):
         raise Conflict("room.duplicate_name", N_("This exam centre already has a room named '%(name)s'."),
                        field="name", name=name)

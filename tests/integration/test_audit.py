@@ -1,8 +1,6 @@
 """The audit trail is hash-chained: tampering with any stored event is detected and reported."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -10,6 +8,8 @@ from click.testing import CliRunner
 from exam_center.cli import main
 from exam_center.models import AuditEvent
 from exam_center.services.audit import Actor, record, verify_chain
+
+from conftest import run_in_threads
 
 ACTOR = Actor("staff", "7", "tester", "192.0.2.10")
 
@@ -95,21 +95,11 @@ def test_rolled_back_change_leaves_no_event(db):
 
 def test_concurrent_writers_keep_one_chain(db):
     """Appends from several threads at once are serialised: one unbroken chain, nothing lost."""
-    errors: list[BaseException] = []
-
     def writer(n: int) -> None:
-        try:
-            for _ in range(10):
-                _append(db, 2, writer=n)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+        for _ in range(10):
+            _append(db, 2, writer=n)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_in_threads(writer, 4) == []
     with db.sessions() as s:
         report = verify_chain(s)
     assert report.ok and report.checked == 80

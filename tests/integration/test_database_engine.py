@@ -1,13 +1,13 @@
 """The engine settings the embedded and province modes rely on."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
 from exam_center.db import Database, read_only
 from exam_center.models import Organisation, OrganisationKind, Role, StaffUser
+
+from conftest import run_in_threads
 
 
 def test_sqlite_pragmas(database_url, db_engine_name):
@@ -46,23 +46,13 @@ def test_concurrent_read_modify_write_transactions_do_not_fail(db):
     with db.transaction() as s:
         s.add(Organisation(kind=OrganisationKind.EXAM_CENTRE, name="并发考点", credit_code="X" * 18, region_code="110105",
                            contact_phone="0"))
-    errors: list[BaseException] = []
+    def worker(_n: int) -> None:
+        for _ in range(15):
+            with db.transaction() as s:
+                org = s.scalar(sa.select(Organisation).where(Organisation.name == "并发考点"))
+                org.contact_phone = str(int(org.contact_phone) + 1)
 
-    def worker() -> None:
-        try:
-            for _ in range(15):
-                with db.transaction() as s:
-                    org = s.scalar(sa.select(Organisation).where(Organisation.name == "并发考点"))
-                    org.contact_phone = str(int(org.contact_phone) + 1)
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_in_threads(worker, 4) == []
     with db.sessions() as s:
         # No lost update on SQLite (writers serialised); PostgreSQL's READ COMMITTED may lose some,
         # which is why services that count use row locks — here we only require that nothing failed.
