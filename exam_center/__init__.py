@@ -10,10 +10,13 @@ from .config import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The web application for one deployment; everything it needs comes from ``settings``."""
+    # Imported here so that the plain-Python parts (domain, models, CLI) load without the web stack.
     from flask_babel import Babel
     from flask_wtf.csrf import CSRFProtect
 
     from .db import Database
+    from .domain.errors import DomainError
+    from .domain.workdays import WorkdayCalendar
     from .evidence import EvidenceStore
     from .web import register_web
     from .web.i18n import select_locale
@@ -38,6 +41,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["exam_center.db"] = Database(settings.database_url,
                                                 sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     app.extensions["exam_center.evidence"] = EvidenceStore(settings.instance_dir / "evidence")
+    try:
+        app.extensions["exam_center.workdays"] = (WorkdayCalendar.from_file(settings.holidays_file)
+                                                  if settings.holidays_file else WorkdayCalendar())
+    except (OSError, DomainError) as error:
+        raise SystemExit(f"EXAM_CENTER_HOLIDAYS_FILE={settings.holidays_file}: {error}") from None
     Babel(app, locale_selector=select_locale)
     register_web(app, CSRFProtect())
     return app

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +99,3 @@ class Settings:
             host=_env("HOST", "127.0.0.1"),
             port=_env_int("PORT", 5000),
         )
-
-    def with_(self, **changes) -> "Settings":
-        return replace(self, **changes)

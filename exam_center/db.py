@@ -36,10 +36,6 @@ def read_only() -> Iterator[None]:
         end_read_only(token)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(

@@ -6,7 +6,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from exam_center.domain.workdays import WorkdayCalendar
 from exam_center.models import utcnow
+
+
+def workdays() -> WorkdayCalendar:
+    return current_app.extensions["exam_center.workdays"]
 
 
 def local_today() -> date:

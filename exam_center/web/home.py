@@ -6,9 +6,9 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from exam_center.domain.rulesets import rule_set_on
-from exam_center.models import AuditEvent, Organisation, Person, utcnow
+from exam_center.models import AuditEvent, Organisation, Person
 
-from .dates import local_today
+from .dates import local_today, workdays
 from .policy import ALL_STAFF, allow
 from .session import db_session
 
@@ -25,5 +25,7 @@ def index():
         "audit_events": s.scalar(sa.select(sa.func.count()).select_from(AuditEvent)),
     }
     today = local_today()
-    return render_template("home.html", user=current_user, counts=counts, rule_set=rule_set_on(today),
-                           today=today, now=utcnow())
+    rule_set = rule_set_on(today)
+    results_due = rule_set.result_publish_deadline(today, workdays())
+    return render_template("home.html", user=current_user, counts=counts, rule_set=rule_set, today=today,
+                           results_due=results_due, results_due_provisional=workdays().is_provisional(results_due))
