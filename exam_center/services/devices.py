@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from .lookup import fetch
 from .organisations import get_exam_centre
 
 TOKEN_PREFIX = "ecd_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def _sha256(secret: str) -> str:
@@ -78,5 +80,8 @@ def authenticate_device(session: Session, secret: str) -> Device | None:
     token = session.scalar(sa.select(DeviceToken).where(DeviceToken.token_sha256 == _sha256(secret)))
     if token is None or token.revoked_at is not None or not token.device.active:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    # Polling agents call every few seconds: record the use at most once a minute, not a write per call.
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        token.last_used_at = now
     return token.device

@@ -40,7 +40,7 @@ def authenticate_bearer() -> Device | None:
         return None
     session = db_session()
     device = authenticate_device(session, auth.token)
-    if device is not None:
+    if device is not None and session.dirty:
         session.commit()  # last_used_at
     return device
 
