@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -80,7 +81,8 @@ def seed_demo(shared_dir: Path) -> None:
         click.echo(f"warning: {shared_dir / 'data' / 'faces'} not found; demo candidates get no photos", err=True)
     database = Database(settings.database_url)
     with database.transaction() as session:
-        result = seed(session, EvidenceStore(settings.instance_dir / "evidence"), faces_dir=shared_dir / "data" / "faces")
+        result = seed(session, EvidenceStore(settings.instance_dir / "evidence"), faces_dir=shared_dir / "data" / "faces",
+                      today=date.today())
     click.echo(f"demo data: {result.created} records created ({'first run' if result.created else 'already present'})")
     click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
     for role, username in result.logins:
@@ -136,3 +138,101 @@ def run(host: str | None, port: int | None, threads: int) -> None:
     host, port = host or settings.host, port or settings.port
     click.echo(f"exam-center listening on http://{host}:{port}/  (Ctrl-C stops)")
     serve(app, host=host, port=port, threads=threads, ident="exam-center")
+
+
+@main.group()
+def bank() -> None:
+    """The unified question bank (统一题库)."""
+
+
+def _bank_actor(session, username: str | None) -> Actor:
+    """The staff account a bank command acts as (authorship matters for four-eyes review)."""
+    if not username:
+        return Actor.system("cli:bank")
+    import sqlalchemy as sa
+
+    from .models import Role, StaffUser
+    user = session.scalar(sa.select(StaffUser).where(StaffUser.username == username.lower()))
+    if user is None or user.role is not Role.BANK_ADMIN or not user.active:
+        raise click.UsageError(f"{username!r} is not an active bank administrator")
+    return Actor("staff", str(user.id), user.username)
+
+
+@bank.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", help="Bank administrator to record as the author.")
+@click.option("--draft", is_flag=True, help="Leave the items as drafts instead of submitting them for review.")
+def bank_import(file: Path, username: str | None, draft: bool) -> None:
+    """Import items from an .xlsx, .csv or .json FILE (all or nothing)."""
+    from .services.bank_io import ImportRefused, import_items
+
+    database = Database(_settings().database_url)
+    data = file.read_bytes()
+    with click.progressbar(length=1, label=f"checking {file.name}", show_pos=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        try:
+            with database.transaction() as session:
+                outcome = import_items(session, _bank_actor(session, username), data, file.name,
+                                       submit_for_review=not draft, progress=progress)
+        except ImportRefused as refused:
+            outcome = None
+            problems = refused.errors
+    if outcome is None:
+        click.echo(f"NOTHING IMPORTED: {len(problems)} problems", err=True)
+        for problem in problems:
+            click.echo(f"  row {problem.row or '-'}  column {problem.column or '-'}: {problem.render()}", err=True)
+        sys.exit(1)
+    click.echo(f"imported {len(outcome.created)} items from {outcome.rows_read} rows; "
+               f"{len(outcome.existing_duplicates)} rows already in the bank were skipped")
+    for row, item_id in outcome.existing_duplicates:
+        click.echo(f"  row {row}: same as item {item_id}")
+
+
+@bank.command("export")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "json"]), default="xlsx", show_default=True)
+@click.option("--use", type=click.Choice(["exam", "practice"]), default=None)
+@click.option("--item", "operation_item", default=None, help="Operation item code, e.g. 1.2")
+@click.option("--as", "username", required=True, help="Bank administrator doing the export (audited).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def bank_export(fmt: str, use: str | None, operation_item: str | None, username: str, output: Path) -> None:
+    """Export items (latest version of each) to .xlsx or .json."""
+    from question_bank.items import Use
+
+    from .services.bank_io import export_items
+
+    database = Database(_settings().database_url)
+    with database.transaction() as session:
+        content, _name, _mime = export_items(session, _bank_actor(session, username), fmt=fmt,
+                                             use=Use(use) if use else None, operation_item=operation_item)
+    output.write_bytes(content)
+    click.echo(f"wrote {output} ({len(content)} bytes)")
+
+
+@bank.command("template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the import template (.xlsx or .csv).")
+def bank_template(output: Path) -> None:
+    """Write the import template (with example rows and instructions)."""
+    from question_bank import exporting
+
+    content = exporting.template_csv() if output.suffix.lower() == ".csv" else exporting.template_xlsx()
+    output.write_bytes(content)
+    click.echo(f"wrote {output}")
+
+
+@bank.command("stats")
+@click.option("--item", "operation_item", default=None, help="Operation item code, e.g. 1.2")
+@click.option("--min-responses", type=int, default=30, show_default=True)
+def bank_stats(operation_item: str | None, min_responses: int) -> None:
+    """Item statistics from every scored response: p, point-biserial, upper–lower D, flags."""
+    from question_bank.statistics import format_report
+
+    from .services.item_stats import item_statistics
+
+    database = Database(_settings().database_url)
+    with database.sessions() as session:
+        stats = item_statistics(session, operation_item=operation_item, min_responses=min_responses)
+    click.echo(format_report(stats))

@@ -57,3 +57,12 @@ class RuleViolation(DomainError):
     """A regulation forbids it (e.g. not eligible, deadline passed)."""
 
     http_status = 422
+
+
+class InvalidFields(ValidationError):
+    """Several fields were wrong at once; each keeps its own error so forms can show them all."""
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.code, first.message, field=first.field, **first.params)

@@ -1,5 +1,6 @@
 """ORM models, one module per aggregate. Importing this package registers every table on ``Base.metadata``."""
 from .audit import GENESIS_HASH, AuditEvent
+from .bank import BankItem, Blueprint, ItemVersion, Paper, ScoredResponse
 from .base import Base, utcnow
 from .catalogue import OperationCategory, OperationItem, PracticalSubject
 from .devices import Device, DeviceKind, DeviceToken
@@ -10,6 +11,7 @@ from .staff import ROLE_ORGANISATION_KINDS, Role, StaffUser
 
 __all__ = [
     "GENESIS_HASH", "AuditEvent", "Base", "utcnow",
+    "BankItem", "Blueprint", "ItemVersion", "Paper", "ScoredResponse",
     "OperationCategory", "OperationItem", "PracticalSubject",
     "Device", "DeviceKind", "DeviceToken",
     "Organisation", "OrganisationKind", "Person",

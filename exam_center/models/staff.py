@@ -19,6 +19,7 @@ class Role(enum.Enum):
     EXAMINER = "examiner"                      # 考评员
     CERT_OFFICER = "cert_officer"              # 发证审核人员
     REGULATOR = "regulator"                    # 监管人员
+    BANK_ADMIN = "bank_admin"                  # 题库管理员 (exam side only: 培考分离)
 
 
 # 培考分离: who may belong to which kind of organisation.
@@ -30,6 +31,7 @@ ROLE_ORGANISATION_KINDS: dict[Role, frozenset[OrganisationKind]] = {
     Role.EXAMINER: frozenset({OrganisationKind.EXAM_CENTRE}),
     Role.CERT_OFFICER: frozenset({OrganisationKind.CERTIFICATION_AUTHORITY}),
     Role.REGULATOR: frozenset({OrganisationKind.CERTIFICATION_AUTHORITY}),
+    Role.BANK_ADMIN: frozenset({OrganisationKind.EXAM_CENTRE, OrganisationKind.CERTIFICATION_AUTHORITY}),
 }
 
 

@@ -12,10 +12,15 @@ from exam_center.domain.credit_code import make_credit_code
 from exam_center.domain.education import Education
 from exam_center.domain.idcard import make_id_number
 from exam_center.evidence import EvidenceStore
-from exam_center.models import (Device, DeviceKind, ExamRoom, Organisation, OrganisationKind, Person, Role,
-                                RoomKind, StaffUser)
+from exam_center.models import (BankItem, Blueprint, Device, DeviceKind, ExamRoom, ItemVersion, Organisation,
+                                OrganisationKind, Person, Role, RoomKind, StaffUser)
+import question_bank
+from question_bank.items import ItemStatus, Use
 
 from .audit import Actor
+from .bank_io import import_items
+from .bank_items import review
+from .blueprints import ensure_default_blueprint
 from .catalogue import sync_catalogue
 from .devices import register_device
 from .organisations import create_organisation
@@ -43,6 +48,8 @@ _STAFF = [
     ("regulator", "监管陈处长", Role.REGULATOR, "authority"),
     ("school_a", "朝阳培训刘老师", Role.INSTITUTION_STAFF, "school_a"),
     ("school_b", "海淀培训周老师", Role.INSTITUTION_STAFF, "school_b"),
+    ("bankadmin", "题库孙老师", Role.BANK_ADMIN, "centre"),
+    ("bankreviewer", "题库审核吴老师", Role.BANK_ADMIN, "authority"),
 ]
 _PRACTICAL_STATIONS = ["1.2", "1.2", "1.2", "1.2", "1.1", "1.1", "2.1", "2.1"]
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -53,6 +60,7 @@ _EDUCATION = [Education.JUNIOR_MIDDLE, Education.SENIOR_HIGH, Education.JUNIOR_M
               Education.SENIOR_HIGH, Education.BACHELOR, Education.PRIMARY, Education.SENIOR_HIGH]
 _PHOTOS = ["obama_1.jpg", "biden_1.jpg", "lin_manuel_miranda_1.png"]
 CANDIDATES = 40
+CONTENT_DIR = Path(question_bank.__file__).resolve().parent / "content"
 
 
 @dataclass
@@ -76,7 +84,7 @@ def demo_candidate(index: int) -> dict:
     }
 
 
-def seed_demo(session: Session, store: EvidenceStore, *, faces_dir: Path) -> SeedResult:
+def seed_demo(session: Session, store: EvidenceStore, *, faces_dir: Path, today: date) -> SeedResult:
     result = SeedResult()
     result.created += sum(sync_catalogue(session, ACTOR).values())
     orgs = {key: _organisation(session, result, kind, name, body, region)
@@ -103,7 +111,30 @@ def seed_demo(session: Session, store: EvidenceStore, *, faces_dir: Path) -> See
         if index < len(_PHOTOS) and person.photo_sha256 is None and (faces_dir / _PHOTOS[index]).exists():
             set_person_photo(session, ACTOR, store, person.id, (faces_dir / _PHOTOS[index]).read_bytes())
             result.created += 1
+    result.created += seed_bank(session, today)
     return result
+
+
+def seed_bank(session: Session, today: date) -> int:
+    """The starting bank written by the team: imported by one bank administrator, approved by another
+    (four-eyes), and a default blueprint per operation item that has exam items."""
+    author, reviewer = (session.scalar(sa.select(StaffUser).where(StaffUser.username == name))
+                        for name in ("bankadmin", "bankreviewer"))
+    as_author = Actor("staff", str(author.id), author.username)
+    as_reviewer = Actor("staff", str(reviewer.id), reviewer.username)
+    created = 0
+    for path in sorted(CONTENT_DIR.glob("*.json")):
+        created += len(import_items(session, as_author, path.read_bytes(), path.name).created)
+    waiting = session.scalars(sa.select(ItemVersion.id).where(ItemVersion.status == ItemStatus.IN_REVIEW,
+                                                              ItemVersion.author_id == author.id)).all()
+    for version_id in waiting:
+        review(session, as_reviewer, version_id, approve=True, note="示范题库初审通过")
+    codes = session.scalars(sa.select(BankItem.operation_item_code).where(BankItem.use == Use.EXAM).distinct())
+    for code in sorted(codes):
+        if not session.scalar(sa.select(Blueprint.id).where(Blueprint.operation_item_code == code)):
+            ensure_default_blueprint(session, ACTOR, code, today)
+            created += 1
+    return created
 
 
 def _organisation(session: Session, result: SeedResult, kind, name, body, region) -> Organisation:

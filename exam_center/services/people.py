@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from exam_center.domain.contact import parse_email, parse_person_name, parse_phone, parse_text
 from exam_center.domain.education import parse_education
-from exam_center.domain.errors import N_, Conflict, NotFound, ValidationError
+from exam_center.domain.errors import N_, Conflict, InvalidFields, NotFound, ValidationError
 from exam_center.domain.idcard import mask_id_number, parse_id_number
 from exam_center.evidence import EvidenceStore
 from exam_center.models import Person
@@ -65,15 +65,6 @@ def register_person(
     session.flush()
     record(session, actor, "person.register", "person", person.id, after=person_snapshot(person))
     return person
-
-
-class InvalidFields(ValidationError):
-    """Several fields were wrong at once; each keeps its own error so forms can show them all."""
-
-    def __init__(self, errors: list[ValidationError]) -> None:
-        self.errors = errors
-        first = errors[0]
-        super().__init__(first.code, first.message, field=first.field, **first.params)
 
 
 def get_person(session: Session, person_id: int) -> Person:

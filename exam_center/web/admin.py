@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
-from exam_center.models import Device, DeviceKind, Organisation, OrganisationKind, Role, StaffUser
+from exam_center.models import Device, DeviceKind, OrganisationKind, Role, StaffUser
 from exam_center.services import devices as device_service
 from exam_center.services import staff as staff_service
 from exam_center.services.organisations import create_organisation, list_organisations

@@ -14,6 +14,7 @@ ROLE_LABELS = {
     Role.EXAMINER: _l("Practical examiner"),
     Role.CERT_OFFICER: _l("Certification officer"),
     Role.REGULATOR: _l("Regulator"),
+    Role.BANK_ADMIN: _l("Question-bank administrator"),
 }
 ORGANISATION_KIND_LABELS = {
     OrganisationKind.TRAINING_INSTITUTION: _l("Training institution"),

@@ -86,3 +86,26 @@ def test_audit_events_are_append_only_in_the_database(database_url):
                     raise AssertionError(f"{statement!r} was allowed")
     finally:
         engine.dispose()
+
+
+def test_role_check_constraint_follows_the_roles(database_url):
+    """Migration 0002 widened staff_users.role's CHECK to bank_admin; anything else is still refused."""
+    engine = make_engine(database_url)
+    insert = sa.text("INSERT INTO organisations (kind, name, credit_code, region_code, address, contact_phone, active,"
+                     " created_at) VALUES ('exam_centre', 'c', 'X', '110105', '', '', :t, :at)")
+    user = sa.text("INSERT INTO staff_users (username, display_name, password_hash, role, organisation_id, active,"
+                   " failed_logins, created_at) VALUES (:u, 'n', 'h', :role, 1, :t, 0, :at)")
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert, {"t": True, "at": datetime(2026, 1, 1)})
+            conn.execute(user, {"u": "a", "role": "bank_admin", "t": True, "at": datetime(2026, 1, 1)})
+        with engine.connect() as conn:
+            try:
+                conn.execute(user, {"u": "b", "role": "wizard", "t": True, "at": datetime(2026, 1, 1)})
+                conn.commit()
+            except sa.exc.IntegrityError:
+                pass
+            else:
+                raise AssertionError("an unknown role was stored")
+    finally:
+        engine.dispose()

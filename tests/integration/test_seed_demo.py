@@ -1,13 +1,15 @@
 """Demo data: every role, the halls, 40 valid candidates (some with photos); a second run changes nothing."""
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from click.testing import CliRunner
 
 from exam_center.cli import main
 from exam_center.domain.idcard import parse_id_number
 from exam_center.evidence import EvidenceStore
-from exam_center.models import (AuditEvent, ExamRoom, Organisation, OrganisationKind, Person, Role, RoomKind,
+from exam_center.models import (AuditEvent, ExamRoom, Organisation, Person, Role, RoomKind,
                                 StaffUser)
 from exam_center.services.audit import verify_chain
 from exam_center.services.demo import CANDIDATES, DEMO_PASSWORD, seed_demo
@@ -23,7 +25,7 @@ def _counts(s) -> dict:
 def test_seed_is_complete_and_idempotent(app, db, settings):
     store = EvidenceStore(settings.instance_dir / "evidence")
     with db.transaction() as s:
-        first = seed_demo(s, store, faces_dir=FACES)
+        first = seed_demo(s, store, faces_dir=FACES, today=date(2026, 11, 30))
     with db.sessions() as s:
         counts = _counts(s)
         kinds = sorted(o.kind.value for o in s.scalars(sa.select(Organisation)))
@@ -47,7 +49,7 @@ def test_seed_is_complete_and_idempotent(app, db, settings):
     assert sorted(role for role, _ in first.logins) == sorted(r.value for r in Role)
 
     with db.transaction() as s:
-        second = seed_demo(s, store, faces_dir=FACES)
+        second = seed_demo(s, store, faces_dir=FACES, today=date(2026, 11, 30))
     with db.sessions() as s:
         assert _counts(s) == counts
     assert second.created == 0 and second.logins == first.logins

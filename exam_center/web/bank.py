@@ -1,0 +1,436 @@
+"""The question bank for bank administrators (题库管理): items, review, import/export, blueprints, statistics.
+
+Exam items are confidential to the exam side: only the bank-admin role reaches these pages (培考分离).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+import io
+import secrets
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.exceptions import NotFound
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from exam_center.domain.errors import DomainError
+from exam_center.models import Blueprint as BlueprintRow
+from exam_center.models import ItemVersion, OperationItem, Role
+from exam_center.services import bank_io, item_stats
+from exam_center.services import bank_items as items
+from exam_center.services import blueprints as blueprint_service
+from exam_center.services import papers as paper_service
+from question_bank import exporting
+from question_bank.blueprint import DifficultyBand
+from question_bank.items import LETTERS, CognitiveLevel, ItemStatus, ItemType, Scope, Use
+
+from .dates import local_today
+from .forms import attach_errors, choices, form_status, submit
+from .policy import allow
+from .session import current_actor, db_session
+
+bp = Blueprint("bank", __name__, url_prefix="/bank")
+PAGE_SIZE = 50
+MAX_PAGE = 10_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BANK = (Role.BANK_ADMIN,)
+
+TYPE_LABELS = {ItemType.JUDGE: _l("True/false"), ItemType.SINGLE: _l("Single choice"),
+               ItemType.MULTI: _l("Multiple choice")}
+LEVEL_LABELS = {CognitiveLevel.UNDERSTAND: _l("Understand (了解)"), CognitiveLevel.MASTER: _l("Master (掌握)"),
+                CognitiveLevel.PROFICIENT: _l("Proficient (熟练掌握)")}
+STATUS_LABELS = {ItemStatus.DRAFT: _l("Draft"), ItemStatus.IN_REVIEW: _l("In review"),
+                 ItemStatus.ACTIVE: _l("Active"), ItemStatus.RETIRED: _l("Retired")}
+USE_LABELS = {Use.EXAM: _l("Exam"), Use.PRACTICE: _l("Practice")}
+SCOPE_LABELS = {Scope.NATIONAL: _l("National"), Scope.PROVINCIAL: _l("Provincial")}
+
+
+def operation_item_choices(session) -> list:
+    rows = session.scalars(sa.select(OperationItem)).all()
+    return sorted(((o.code, f"{o.code} {o.name_zh}") for o in rows), key=lambda c: tuple(map(int, c[0].split("."))))
+
+
+class ItemForm(FlaskForm):
+    operation_item = SelectField(_l("Operation item"), validate_choice=False)
+    scope = SelectField(_l("Scope"), choices=choices((s.value, SCOPE_LABELS[s]) for s in Scope))
+    province_code = StringField(_l("Province code (provincial items)"), validators=[Optional(), Length(max=2)])
+    use = SelectField(_l("Use"), choices=choices((u.value, USE_LABELS[u]) for u in Use))
+    type = SelectField(_l("Item type"), choices=choices((t.value, TYPE_LABELS[t]) for t in ItemType))
+    stem = TextAreaField(_l("Stem"))
+    option_A = StringField(_l("Option A"))
+    option_B = StringField(_l("Option B"))
+    option_C = StringField(_l("Option C"))
+    option_D = StringField(_l("Option D"))
+    option_E = StringField(_l("Option E"))
+    option_F = StringField(_l("Option F"))
+    answer = StringField(_l("Answer (e.g. B, ACD, or T/F for true/false)"))
+    explanation = TextAreaField(_l("Explanation"))
+    knowledge_point = StringField(_l("Knowledge point"))
+    cognitive_level = SelectField(_l("Cognitive level"), choices=choices((c.value, LEVEL_LABELS[c]) for c in CognitiveLevel))
+    difficulty = SelectField(_l("Difficulty (1 easy – 5 hard)"), choices=choices((str(n), str(n)) for n in range(1, 6)),
+                             default="3")
+    source = StringField(_l("Source / reference"))
+    submit_now = BooleanField(_l("Submit for review now"))
+
+    def content_fields(self) -> dict:
+        return {"type": self.type.data, "stem": self.stem.data,
+                "options": [getattr(self, f"option_{letter}").data or "" for letter in LETTERS],
+                "answer": self.answer.data, "explanation": self.explanation.data,
+                "knowledge_point": self.knowledge_point.data, "cognitive_level": self.cognitive_level.data,
+                "difficulty": self.difficulty.data, "source": self.source.data}
+
+    def fill_from(self, version: ItemVersion) -> None:
+        self.operation_item.data = version.item.operation_item_code
+        self.scope.data, self.use.data = version.item.scope.value, version.item.use.value
+        self.province_code.data = version.item.province_code or ""
+        self.type.data, self.stem.data = version.type.value, version.stem
+        if version.type is not ItemType.JUDGE:
+            for letter, option in zip(LETTERS, version.options):
+                getattr(self, f"option_{letter}").data = option
+        self.answer.data = items.content_of(version).answer_letters
+        self.explanation.data, self.knowledge_point.data = version.explanation, version.knowledge_point
+        self.cognitive_level.data, self.difficulty.data = version.cognitive_level.value, str(version.difficulty)
+        self.source.data = version.source
+
+
+class ActionForm(FlaskForm):
+    """A state change carrying only the CSRF token."""
+
+
+class ReviewForm(FlaskForm):
+    decision = SelectField(choices=choices([("approve", _l("Approve")), ("reject", _l("Send back"))]))
+    note = StringField(_l("Review note"), validators=[Length(max=500)])
+
+
+class RetireForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+
+
+def _enum_arg(enum_class, name: str):
+    raw = request.args.get(name) or ""
+    return next((m for m in enum_class if m.value == raw), None)
+
+
+@bp.route("/")
+@allow(*BANK)
+def index():
+    s = db_session()
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    text = (request.args.get("q") or "").strip()[:50]
+    filters = {"use": _enum_arg(Use, "use"), "status": _enum_arg(ItemStatus, "status"),
+               "item_type": _enum_arg(ItemType, "type"), "operation_item": (request.args.get("item") or "")[:8]}
+    versions = items.search_items(s, text=text, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, **filters)
+    return render_template("bank/index.html", versions=versions[:PAGE_SIZE], has_next=len(versions) > PAGE_SIZE,
+                           page=page, q=text, filters=filters, operation_items=operation_item_choices(s),
+                           labels=_labels())
+
+
+def _labels() -> dict:
+    return {"type": TYPE_LABELS, "level": LEVEL_LABELS, "status": STATUS_LABELS, "use": USE_LABELS,
+            "scope": SCOPE_LABELS}
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@allow(*BANK)
+def new_item():
+    s = db_session()
+    form = ItemForm()
+    form.operation_item.choices = choices(operation_item_choices(s))
+
+    def create(session):
+        version = items.create_item(
+            session, current_actor(), operation_item=form.operation_item.data, scope=Scope(form.scope.data),
+            use=Use(form.use.data), province_code=(form.province_code.data or "").strip() or None,
+            content=items.parse_content(form.content_fields()))
+        if form.submit_now.data:
+            items.submit_for_review(session, current_actor(), version.id)
+        return version
+
+    version = submit(form, create)
+    if version:
+        flash(_("Item %(id)s saved.", id=version.item_id), "success")
+        return redirect(url_for(".item", item_id=version.item_id))
+    return render_template("bank/edit.html", form=form, version=None, labels=_labels()), form_status(form)
+
+
+@bp.route("/items/<int:item_id>")
+@allow(*BANK)
+def item(item_id: int):
+    bank_item = items.get_item(db_session(), item_id)
+    return render_template("bank/item.html", item=bank_item, versions=list(reversed(bank_item.versions)),
+                           action=ActionForm(), review=ReviewForm(), retire=RetireForm(), labels=_labels(),
+                           me=current_user.id, letters=LETTERS)
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@allow(*BANK)
+def edit_item(item_id: int):
+    s = db_session()
+    bank_item = items.get_item(s, item_id)
+    form = ItemForm()
+    form.operation_item.choices = choices(operation_item_choices(s))
+    if request.method == "GET":
+        form.fill_from(items.latest_version(bank_item))
+
+    def edit(session):
+        version = items.edit_item(session, current_actor(), item_id, items.parse_content(form.content_fields()))
+        if form.submit_now.data:
+            items.submit_for_review(session, current_actor(), version.id)
+        return version
+
+    version = submit(form, edit)
+    if version:
+        flash(_("Version %(number)s of item %(id)s saved.", number=version.number, id=item_id), "success")
+        return redirect(url_for(".item", item_id=item_id))
+    return render_template("bank/edit.html", form=form, version=items.latest_version(bank_item),
+                           labels=_labels()), form_status(form)
+
+
+def _redirect_with_result(ok: bool, form: FlaskForm, item_id: int, message: str):
+    if ok:
+        flash(message, "success")
+    else:
+        for error in form.form_errors + [e for errors in form.errors.values() for e in errors] \
+                or [_("The change was refused.")]:
+            flash(error, "error")
+    return redirect(url_for(".item", item_id=item_id))
+
+
+@bp.route("/versions/<int:version_id>/submit", methods=["POST"])
+@allow(*BANK)
+def submit_version(version_id: int):
+    form = ActionForm()
+    version = items.get_version(db_session(), version_id)
+    ok = submit(form, lambda s: items.submit_for_review(s, current_actor(), version_id))
+    return _redirect_with_result(bool(ok), form, version.item_id, _("Submitted for review."))
+
+
+@bp.route("/versions/<int:version_id>/review", methods=["POST"])
+@allow(*BANK)
+def review_version(version_id: int):
+    form = ReviewForm()
+    version = items.get_version(db_session(), version_id)
+    approve = form.decision.data == "approve"
+    ok = submit(form, lambda s: items.review(s, current_actor(), version_id, approve=approve, note=form.note.data))
+    return _redirect_with_result(bool(ok), form, version.item_id,
+                                 _("Approved: this version is now active.") if approve else _("Sent back to draft."))
+
+
+@bp.route("/items/<int:item_id>/retire", methods=["POST"])
+@allow(*BANK)
+def retire_item(item_id: int):
+    form = RetireForm()
+    ok = submit(form, lambda s: items.retire_item(s, current_actor(), item_id, form.reason.data))
+    return _redirect_with_result(bool(ok), form, item_id, _("Item retired."))
+
+
+@bp.route("/review")
+@allow(*BANK)
+def review_queue():
+    versions = items.search_items(db_session(), status=ItemStatus.IN_REVIEW, limit=200)
+    return render_template("bank/review.html", versions=versions, me=current_user.id, labels=_labels())
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("File (.xlsx, .csv or .json)"), validators=[FileRequired(_l("Choose a file."))])
+    submit_now = BooleanField(_l("Submit the imported items for review"), default=True)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@allow(*BANK)
+def import_items():
+    form = ImportForm()
+    outcome, problems = None, []
+    if form.validate_on_submit():
+        s = db_session()
+        try:
+            outcome = bank_io.import_items(s, current_actor(), form.file.data.read(), form.file.data.filename or "",
+                                           submit_for_review=form.submit_now.data)
+        except bank_io.ImportRefused as refused:
+            s.rollback()
+            problems = refused.errors  # every row and column, nothing imported
+        except DomainError as error:
+            s.rollback()
+            attach_errors(form, error)
+        else:
+            s.commit()
+    status = 400 if form.is_submitted() and outcome is None else 200
+    return render_template("bank/import.html", form=form, outcome=outcome, problems=problems), status
+
+
+@bp.route("/template.<fmt>")
+@allow(*BANK)
+def template(fmt: str):
+    if fmt == "xlsx":
+        content, mimetype = exporting.template_xlsx(), XLSX
+    elif fmt == "csv":
+        content, mimetype = exporting.template_csv(), "text/csv"
+    else:
+        raise NotFound()
+    return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
+                     download_name=f"question-bank-template.{fmt}")
+
+
+@bp.route("/export")
+@allow(*BANK)
+def export():
+    s = db_session()
+    content, filename, mimetype = bank_io.export_items(
+        s, current_actor(), fmt=request.args.get("format", "xlsx"), use=_enum_arg(Use, "use"),
+        operation_item=(request.args.get("item") or None))
+    s.commit()  # the export is audited
+    return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename)
+
+
+def _blueprint_form_class():
+    """Fields for each item type: count, points, quotas by level, by difficulty band and by knowledge point."""
+    fields = {
+        "name": StringField(_l("Name"), validators=[Length(max=60)]),
+        "duration_minutes": StringField(_l("Duration (minutes)")),
+        "pass_mark": StringField(_l("Pass mark (points)")),
+    }
+    for item_type in ItemType:
+        t = item_type.value
+        fields[f"{t}_count"] = StringField(TYPE_LABELS[item_type])
+        fields[f"{t}_points"] = StringField(_l("Points each"))
+        for level in CognitiveLevel:
+            fields[f"{t}_level_{level.value}"] = StringField(LEVEL_LABELS[level])
+        for band in DifficultyBand:
+            fields[f"{t}_band_{band.value}"] = StringField(BAND_LABELS[band])
+        fields[f"{t}_kp"] = TextAreaField(_l("Knowledge-point quotas (one per line: knowledge point = count)"))
+    return type("BlueprintForm", (FlaskForm,), fields)
+
+
+BAND_LABELS = {DifficultyBand.EASY: _l("Easy (1–2)"), DifficultyBand.MEDIUM: _l("Medium (3)"),
+               DifficultyBand.HARD: _l("Hard (4–5)")}
+BlueprintForm = _blueprint_form_class()
+
+
+def _number_or_none(raw) -> float | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return -1.0  # reported by the blueprint validation as out of range
+
+
+def _definition_from_form(form, operation_item: str) -> dict:
+    sections = []
+    for item_type in ItemType:
+        t = item_type.value
+        count = _number_or_none(getattr(form, f"{t}_count").data)
+        if not count:
+            continue
+        levels = {lv.value: _number_or_none(getattr(form, f"{t}_level_{lv.value}").data) for lv in CognitiveLevel}
+        bands = {b.value: _number_or_none(getattr(form, f"{t}_band_{b.value}").data) for b in DifficultyBand}
+        kps = {}
+        for line in (getattr(form, f"{t}_kp").data or "").splitlines():
+            name, _sep, value = line.replace("＝", "=").partition("=")
+            if name.strip():
+                kps[name.strip()] = _number_or_none(value) if value.strip() else -1
+        sections.append({
+            "type": t, "count": int(count) if count == int(count) else -1,
+            "points": _number_or_none(getattr(form, f"{t}_points").data) or 1,
+            "level_quotas": {k: int(v) for k, v in levels.items() if v is not None},
+            "difficulty_quotas": {k: int(v) for k, v in bands.items() if v is not None},
+            "knowledge_point_quotas": {k: int(v) for k, v in kps.items()},
+        })
+    return {"operation_item": operation_item, "name": form.name.data or "",
+            "duration_minutes": int(_number_or_none(form.duration_minutes.data) or 0),
+            "pass_mark": _number_or_none(form.pass_mark.data) or 0, "sections": sections}
+
+
+def _fill_blueprint_form(form, definition: dict) -> None:
+    form.name.data = definition.get("name", "")
+    form.duration_minutes.data = str(definition["duration_minutes"])
+    form.pass_mark.data = f"{definition['pass_mark']:g}"
+    for section in definition["sections"]:
+        t = section["type"]
+        getattr(form, f"{t}_count").data = str(section["count"])
+        getattr(form, f"{t}_points").data = f"{section['points']:g}"
+        for level, n in section["level_quotas"].items():
+            getattr(form, f"{t}_level_{level}").data = str(n)
+        for band, n in section["difficulty_quotas"].items():
+            getattr(form, f"{t}_band_{band}").data = str(n)
+        getattr(form, f"{t}_kp").data = "\n".join(f"{k} = {v}" for k, v in section["knowledge_point_quotas"].items())
+
+
+class NewBlueprintForm(FlaskForm):
+    operation_item = SelectField(_l("Operation item"), validate_choice=False)
+
+
+class PreviewForm(FlaskForm):
+    seed = StringField(_l("Seed"), validators=[Length(max=18)])
+
+
+@bp.route("/blueprints", methods=["GET", "POST"])
+@allow(*BANK)
+def blueprints():
+    s = db_session()
+    form = NewBlueprintForm()
+    form.operation_item.choices = choices(operation_item_choices(s))
+    row = submit(form, lambda session: blueprint_service.ensure_default_blueprint(
+        session, current_actor(), form.operation_item.data, local_today()))
+    if row:
+        return redirect(url_for(".blueprint", blueprint_id=row.id))
+    rows = s.scalars(sa.select(BlueprintRow).order_by(BlueprintRow.operation_item_code, BlueprintRow.name)).all()
+    return render_template("bank/blueprints.html", rows=rows, form=form), form_status(form)
+
+
+@bp.route("/blueprints/<int:blueprint_id>", methods=["GET", "POST"])
+@allow(*BANK)
+def blueprint(blueprint_id: int):
+    s = db_session()
+    row = blueprint_service.get_blueprint(s, blueprint_id)
+    form = BlueprintForm()
+    if request.method == "GET":
+        _fill_blueprint_form(form, row.definition)
+    saved = submit(form, lambda session: blueprint_service.save_blueprint(
+        session, current_actor(), operation_item=row.operation_item_code, name=form.name.data,
+        definition=blueprint_service.parse_definition(_definition_from_form(form, row.operation_item_code)),
+        blueprint_id=blueprint_id))
+    if saved:
+        flash(_("Blueprint saved."), "success")
+        return redirect(url_for(".blueprint", blueprint_id=blueprint_id))
+    return render_template("bank/blueprint.html", row=row, form=form, preview=PreviewForm(), item_types=list(ItemType),
+                           levels=list(CognitiveLevel), bands=list(DifficultyBand), labels=_labels()), form_status(form)
+
+
+@bp.route("/blueprints/<int:blueprint_id>/preview", methods=["POST"])
+@allow(*BANK)
+def preview(blueprint_id: int):
+    """Draw one paper without storing it or counting exposure: to check a blueprint against the bank."""
+    form = PreviewForm()
+    s = db_session()
+    row = blueprint_service.get_blueprint(s, blueprint_id)
+    paper, error = None, None
+    if form.validate_on_submit():
+        seed_text = (form.seed.data or "").strip()
+        seed = int(seed_text) if seed_text.isdigit() else secrets.randbits(48)
+        try:
+            paper = paper_service.assembler_for(s, blueprint_id).draw(seed)
+        except DomainError as refusal:
+            error = refusal
+    return render_template("bank/preview.html", row=row, paper=paper, error=error,
+                           type_labels={t.value: label for t, label in TYPE_LABELS.items()}), \
+        (200 if paper else 422)
+
+
+@bp.route("/statistics")
+@allow(*BANK)
+def statistics():
+    s = db_session()
+    operation_item = (request.args.get("item") or "")[:8] or None
+    stats = item_stats.item_statistics(s, operation_item=operation_item)
+    flagged_only = request.args.get("flagged") == "1"
+    if flagged_only:
+        stats = [st for st in stats if st.flags]
+    return render_template("bank/statistics.html", stats=stats, operation_item=operation_item or "",
+                           flagged_only=flagged_only, operation_items=operation_item_choices(s), letters=LETTERS)
