@@ -105,12 +105,17 @@ def validate_blueprint(blueprint: Blueprint) -> list[Problem]:
             problems.append(Problem("blueprint.points",
                                     N_("%(type)s: points per question must be a positive multiple of 0.5."),
                                     "sections", {"type": label}))
-        for name, quotas in (("level", section.level_quotas), ("difficulty", section.difficulty_quotas)):
+        for name, quotas in (("认知层次", section.level_quotas), ("难度", section.difficulty_quotas)):
             if quotas and sum(quotas.values()) != section.count:
                 problems.append(Problem("blueprint.quota_sum",
                                         N_("%(type)s: the %(kind)s quotas add up to %(sum)s, not %(count)s."),
                                         "sections", {"type": label, "kind": name, "sum": sum(quotas.values()),
                                                      "count": section.count}))
+        if any(not isinstance(k, str) or not k.strip() or len(k) > 40 or k == OTHER_KNOWLEDGE_POINTS
+               for k in section.knowledge_point_quotas):
+            problems.append(Problem("blueprint.knowledge_point_name",
+                                    N_("%(type)s: a knowledge-point quota needs the knowledge point's name (at most 40 characters)."),
+                                    "sections", {"type": label}))
         if sum(section.knowledge_point_quotas.values()) > section.count:
             problems.append(Problem("blueprint.knowledge_point_sum",
                                     N_("%(type)s: the knowledge-point quotas ask for more questions than the section has."),

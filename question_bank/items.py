@@ -63,19 +63,6 @@ class ItemStatus(enum.Enum):
     RETIRED = "retired"        # 停用 / 已被新版本取代
 
 
-def parse_enum(enum_class, raw, *, field: str, labels: dict[str, object] | None = None):
-    """An enumeration member from its value or its Chinese label."""
-    text = (raw or "").strip() if isinstance(raw, str) else raw
-    if isinstance(text, enum_class):
-        return text
-    for member in enum_class:
-        if text in (member.value, getattr(member, "label_zh", None)):
-            return member
-    if labels and text in labels:
-        return labels[text]
-    return None
-
-
 @dataclass(frozen=True)
 class ItemContent:
     """What a candidate sees and what is scored: one version of an item."""
@@ -143,7 +130,7 @@ def build_content(
     problems += check_text(explanation, field="explanation", limit=MAX_EXPLANATION)
     problems += check_text(knowledge_point, field="knowledge_point", limit=MAX_KNOWLEDGE_POINT)
     problems += check_text(source, field="source", limit=MAX_SOURCE, required=False)
-    if not 1 <= difficulty <= 5:
+    if isinstance(difficulty, bool) or not isinstance(difficulty, int) or not 1 <= difficulty <= 5:
         problems.append(Problem("item.difficulty", N_("Difficulty must be a whole number from 1 to 5."), "difficulty"))
     options = tuple(o.strip() for o in options)
     while options and not options[-1]:
@@ -177,10 +164,10 @@ def _check_options(options: tuple[str, ...]) -> list[Problem]:
     if any(not o for o in options):
         return [Problem("item.option_gap", N_("Options must be filled in order, without gaps."), "options")]
     filled = list(options)
+    if not 2 <= len(filled) <= len(LETTERS):
+        return [Problem("item.option_count", N_("A choice item needs 2 to 6 options; %(count)s were given."),
+                        "options", {"count": len(filled)})]
     problems = []
-    if not 2 <= len(filled) <= 6:
-        problems.append(Problem("item.option_count", N_("A choice item needs 2 to 6 options; %(count)s were given."),
-                                "options", {"count": len(filled)}))
     for index, option in enumerate(filled):
         problems += [Problem(p.code, p.message, f"option_{LETTERS[index]}", p.params)
                      for p in check_text(option, field="options", limit=MAX_OPTION)]

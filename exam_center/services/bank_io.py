@@ -57,9 +57,10 @@ def import_items(session: Session, actor: Actor, data: bytes, filename: str, *, 
                     province_code=item.province_code, content=item.content, status=status).item_id
         for item in report.items
     )
-    record(session, actor, "bank.import", "bank", None,
-           after={"file": filename[:100], "rows": report.rows_read, "created": len(created),
-                  "duplicates_skipped": len(report.existing_duplicates)})
+    if created:  # an import that found only known items changed nothing
+        record(session, actor, "bank.import", "bank", None,
+               after={"file": filename[:100], "rows": report.rows_read, "created": len(created),
+                      "duplicates_skipped": len(report.existing_duplicates)})
     return ImportOutcome(created, report.existing_duplicates, report.rows_read)
 
 
