@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFProtect
 
 from exam_center.db import begin_read_only, end_read_only
@@ -51,4 +51,6 @@ def register_web(app: Flask, csrf: CSRFProtect) -> None:
 
     @app.context_processor
     def _globals() -> dict:
-        return {"languages": LANGUAGES, "current_locale": str(get_locale() or "zh_CN")}
+        return {"languages": LANGUAGES, "current_locale": str(get_locale() or "zh_CN"),
+                # Problems and domain errors carry msgids: shown in the reader's language.
+                "explain": lambda problem: problem.render(gettext)}
