@@ -31,12 +31,12 @@ from question_bank.items import LETTERS, CognitiveLevel, ItemStatus, ItemType, S
 
 from .dates import local_today
 from .forms import attach_errors, choices, form_status, submit
+from .paging import page_number
 from .policy import allow
 from .session import current_actor, db_session
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 PAGE_SIZE = 50
-MAX_PAGE = 10_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BANK = (Role.BANK_ADMIN,)
 
@@ -120,7 +120,7 @@ def _enum_arg(enum_class, name: str):
 @allow(*BANK)
 def index():
     s = db_session()
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    page = page_number()
     text = (request.args.get("q") or "").strip()[:50]
     filters = {"use": _enum_arg(Use, "use"), "status": _enum_arg(ItemStatus, "status"),
                "item_type": _enum_arg(ItemType, "type"), "operation_item": (request.args.get("item") or "")[:8]}

@@ -16,12 +16,12 @@ from exam_center.services.people import get_person, register_person, set_person_
 
 from .forms import choices, form_status, submit
 from .labels import EDUCATION_LABELS
+from .paging import page_number
 from .policy import allow
 from .session import current_actor, db_session
 
 bp = Blueprint("people", __name__, url_prefix="/centre/people")
 PAGE_SIZE = 50
-MAX_PAGE = 100_000
 _REGISTRARS = (Role.EXAM_ADMIN, Role.SYSTEM_ADMIN)
 
 
@@ -53,7 +53,7 @@ def index():
         flash(_("%(name)s registered.", name=person.name), "success")
         return redirect(url_for(".detail", person_id=person.id))
     query = (request.args.get("q") or "").strip()[:40]
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    page = page_number()
     select = sa.select(Person).order_by(Person.id.desc())
     if query:
         select = select.where(sa.or_(Person.name.contains(query), Person.id_number.startswith(query.upper())))

@@ -11,13 +11,13 @@ from flask_wtf import FlaskForm
 from exam_center.models import Role
 from exam_center.services import practice
 
+from .paging import page_number
 from .policy import allow
 from .session import db_session
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 PRACTICE = (Role.INSTITUTION_STAFF,)
 PAGE_SIZE = 30
-MAX_PAGE = 10_000
 
 
 class DrillForm(FlaskForm):
@@ -35,7 +35,7 @@ def index():
 def browse(item_code: str):
     s = db_session()
     operation_item = practice.operation_item(s, item_code)
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    page = page_number()
     text = (request.args.get("q") or "").strip()[:50]
     versions = practice.practice_items(s, item_code, text=text, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template("practice/browse.html", operation_item=operation_item, versions=versions[:PAGE_SIZE],
