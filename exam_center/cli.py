@@ -11,6 +11,7 @@ from . import migrate
 from .config import PROJECT_ROOT, Settings
 from .db import Database
 from .services.audit import Actor
+from .translation import translator
 
 
 def _settings() -> Settings:
@@ -181,9 +182,11 @@ def bank_import(file: Path, username: str | None, draft: bool) -> None:
             outcome = None
             problems = refused.errors
     if outcome is None:
+        translate = translator(_settings().default_locale)
         click.echo(f"NOTHING IMPORTED: {len(problems)} problems", err=True)
         for problem in problems:
-            click.echo(f"  row {problem.row or '-'}  column {problem.column or '-'}: {problem.render()}", err=True)
+            click.echo(f"  row {problem.row or '-'}  column {problem.column or '-'}: {problem.render(translate)}",
+                       err=True)
         sys.exit(1)
     click.echo(f"imported {len(outcome.created)} items from {outcome.rows_read} rows; "
                f"{len(outcome.existing_duplicates)} rows already in the bank were skipped")
@@ -232,7 +235,8 @@ def bank_stats(operation_item: str | None, min_responses: int) -> None:
 
     from .services.item_stats import item_statistics
 
-    database = Database(_settings().database_url)
+    settings = _settings()
+    database = Database(settings.database_url)
     with database.sessions() as session:
         stats = item_statistics(session, operation_item=operation_item, min_responses=min_responses)
-    click.echo(format_report(stats))
+    click.echo(format_report(stats, translator(settings.default_locale)).rstrip("\n"))

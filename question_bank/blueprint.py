@@ -7,6 +7,7 @@ in force; the application passes those numbers in (the bank does not know the re
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,7 +102,8 @@ def validate_blueprint(blueprint: Blueprint) -> list[Problem]:
         if section.count < 1 or section.count > 500:
             problems.append(Problem("blueprint.count", N_("%(type)s: the number of questions must be 1 to 500."),
                                     "sections", {"type": label}))
-        if not 0 < section.points <= 100 or round(section.points * 2) != section.points * 2:
+        if not (math.isfinite(section.points) and 0 < section.points <= 100
+                and round(section.points * 2) == section.points * 2):
             problems.append(Problem("blueprint.points",
                                     N_("%(type)s: points per question must be a positive multiple of 0.5."),
                                     "sections", {"type": label}))
@@ -128,7 +130,7 @@ def validate_blueprint(blueprint: Blueprint) -> list[Problem]:
     if not 1 <= blueprint.duration_minutes <= 600:
         problems.append(Problem("blueprint.duration", N_("The duration must be 1 to 600 minutes."),
                                 "duration_minutes"))
-    if not 0 < blueprint.pass_mark <= blueprint.total_points:
+    if not (math.isfinite(blueprint.pass_mark) and 0 < blueprint.pass_mark <= blueprint.total_points):
         problems.append(Problem("blueprint.pass_mark",
                                 N_("The pass mark must be above 0 and at most the total of %(total)s points."),
                                 "pass_mark", {"total": _number(blueprint.total_points)}))

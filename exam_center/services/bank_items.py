@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from exam_center.domain.errors import N_, Conflict, Forbidden, InvalidFields, NotFound, ValidationError
 from exam_center.models import BankItem, ItemVersion, OperationItem, utcnow
+from question_bank.importing import PROVINCE_CODES
 from question_bank.items import CognitiveLevel, ItemContent, ItemStatus, ItemType, Scope, Use, build_content
 from question_bank.problems import Problem
 
@@ -93,7 +94,7 @@ def create_item(session: Session, actor: Actor, *, operation_item: str, scope: S
     if session.get(OperationItem, operation_item) is None:
         raise ValidationError("item.operation_item", N_("There is no special-operation item %(item_code)s."),
                               field="operation_item", item_code=operation_item)
-    if scope is Scope.PROVINCIAL and not (province_code and len(province_code) == 2 and province_code.isdigit()):
+    if scope is Scope.PROVINCIAL and province_code not in PROVINCE_CODES:
         raise ValidationError("item.province", N_("A provincial item needs its 2-digit province code."),
                               field="province_code")
     _check_duplicate(session, content, operation_item, None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import io
+import math
 import secrets
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -195,8 +196,8 @@ def _redirect_with_result(ok: bool, form: FlaskForm, item_id: int, message: str)
     if ok:
         flash(message, "success")
     else:
-        for error in form.form_errors + [e for errors in form.errors.values() for e in errors] \
-                or [_("The change was refused.")]:
+        # WTForms 3 lists form-level errors in form.errors too (under None): each shown once.
+        for error in [e for errors in form.errors.values() for e in errors] or [_("The change was refused.")]:
             flash(error, "error")
     return redirect(url_for(".item", item_id=item_id))
 
@@ -316,9 +317,10 @@ def _number_or_none(raw) -> float | None:
     if not text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return -1.0  # reported by the blueprint validation as out of range
+    return value if math.isfinite(value) else -1.0
 
 
 def _definition_from_form(form, operation_item: str) -> dict:
@@ -413,7 +415,7 @@ def preview(blueprint_id: int):
     paper, error = None, None
     if form.validate_on_submit():
         seed_text = (form.seed.data or "").strip()
-        seed = int(seed_text) if seed_text.isdigit() else secrets.randbits(48)
+        seed = int(seed_text) if seed_text.isascii() and seed_text.isdigit() else secrets.randbits(48)
         try:
             paper = paper_service.assembler_for(s, blueprint_id).draw(seed)
         except DomainError as refusal:
