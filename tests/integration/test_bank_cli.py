@@ -341,4 +341,4 @@ def test_stats_with_data(cli, db):
     assert cli("bank", "stats", "--item", "1.1").stdout.strip() == "没有可供分析的作答记录。"
     few = cli("bank", "stats", "--item", "1.2", "--min-responses", "100")
     assert few.exit_code == 0
-    assert all("few responses" in line for line in few.stdout.splitlines()[2:2 + len(item_ids)])
+    assert all("作答人数不足" in line for line in few.stdout.splitlines()[2:2 + len(item_ids)])
