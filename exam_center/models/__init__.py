@@ -1,4 +1,5 @@
 """ORM models, one module per aggregate. Importing this package registers every table on ``Base.metadata``."""
+from .applications import ApplicationKind, ApplicationStatus, ExamApplication, ExamPart, ExamResult, ReapplicationBan
 from .audit import GENESIS_HASH, AuditEvent
 from .bank import BankItem, Blueprint, ItemVersion, Paper, ScoredResponse
 from .base import Base, utcnow
@@ -7,7 +8,9 @@ from .devices import Device, DeviceKind, DeviceToken
 from .organisations import Organisation, OrganisationKind
 from .people import Person
 from .rooms import ExamRoom, RoomKind, Seat, Station
+from .sessions import Duty, ExamSession, SessionCandidate, SessionStaff, SessionStatus, StaffAffiliation
 from .staff import ROLE_ORGANISATION_KINDS, Role, StaffUser
+from .training import Attendance, AttendanceMethod, Enrolment, Lesson, LessonKind, TrainingClass
 
 __all__ = [
     "GENESIS_HASH", "AuditEvent", "Base", "utcnow",
@@ -17,4 +20,7 @@ __all__ = [
     "Organisation", "OrganisationKind", "Person",
     "ExamRoom", "RoomKind", "Seat", "Station",
     "ROLE_ORGANISATION_KINDS", "Role", "StaffUser",
+    "ApplicationKind", "ApplicationStatus", "ExamApplication", "ExamPart", "ExamResult", "ReapplicationBan",
+    "Duty", "ExamSession", "SessionCandidate", "SessionStaff", "SessionStatus", "StaffAffiliation",
+    "Attendance", "AttendanceMethod", "Enrolment", "Lesson", "LessonKind", "TrainingClass",
 ]

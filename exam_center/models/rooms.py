@@ -39,6 +39,8 @@ class Seat(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("exam_rooms.id"), index=True)
     label: Mapped[str] = mapped_column(sa.String(10))
+    # The exam terminal at this seat (a registered device of kind exam_terminal).
+    terminal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("devices.id"), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
 
     room: Mapped[ExamRoom] = relationship(back_populates="seats")
@@ -54,6 +56,8 @@ class Station(Base):
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("exam_rooms.id"), index=True)
     label: Mapped[str] = mapped_column(sa.String(10))
     operation_item_code: Mapped[str | None] = mapped_column(sa.ForeignKey("operation_items.code"))
+    # The simulator's address on the practical agent's serial bus (e.g. "1" … "247").
+    simulator_address: Mapped[str | None] = mapped_column(sa.String(20))
     active: Mapped[bool] = mapped_column(default=True)
 
     room: Mapped[ExamRoom] = relationship(back_populates="stations")

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 from exam_center.db import begin_read_only, end_read_only
 from exam_center.domain.idcard import mask_id_number
 
-from . import admin, audit, auth, bank, catalogue, home, people, practice
+from . import admin, applications, audit, auth, bank, catalogue, centre, home, institution, people, practice, tickets
 from .api import register_api
 from .errors import register_error_handlers
 from .guards import RowId, refuse_nul_characters
@@ -41,7 +41,8 @@ def register_web(app: Flask, csrf: CSRFProtect) -> None:
     csrf.init_app(app)
     app.teardown_request(_end_request)
     register_error_handlers(app)
-    for blueprint in (auth.bp, home.bp, admin.bp, people.bp, audit.bp, catalogue.bp, bank.bp, practice.bp):
+    for blueprint in (auth.bp, home.bp, admin.bp, people.bp, audit.bp, catalogue.bp, bank.bp, practice.bp,
+                      institution.bp, applications.bp, centre.bp, tickets.bp):
         app.register_blueprint(blueprint)
     register_api(app, csrf)
     app.view_functions["static"] = public(app.view_functions["static"])
