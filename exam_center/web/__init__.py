@@ -9,6 +9,7 @@ from exam_center.db import begin_read_only, end_read_only
 from exam_center.domain.idcard import mask_id_number
 
 from . import admin, applications, audit, auth, bank, catalogue, centre, home, institution, people, practice, tickets
+from . import bank_blueprints, bank_transfer  # noqa: F401  (their routes are on bank.bp)
 from .api import register_api
 from .errors import register_error_handlers
 from .guards import RowId, refuse_nul_characters

@@ -5,33 +5,20 @@ Exam items are confidential to the exam side: only the bank-admin role reaches t
 from __future__ import annotations
 
 import sqlalchemy as sa
-import io
-import math
-import secrets
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from werkzeug.exceptions import NotFound
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from exam_center.domain.errors import DomainError
-from exam_center.models import Blueprint as BlueprintRow
 from exam_center.models import ItemVersion, OperationItem, Role
-from exam_center.services import bank_io, item_stats
 from exam_center.services import bank_items as items
-from exam_center.services import blueprints as blueprint_service
-from exam_center.services import papers as paper_service
-from question_bank import exporting
-from question_bank.blueprint import DifficultyBand
 from question_bank.items import LETTERS, CognitiveLevel, ItemStatus, ItemType, Scope, Use
 
-from .dates import local_today
-from .forms import attach_errors, choices, form_status, submit
+from .forms import choices, form_status, submit
 from .paging import page_number
 from .policy import allow
 from .session import current_actor, db_session
@@ -112,7 +99,7 @@ class RetireForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[Length(max=500)])
 
 
-def _enum_arg(enum_class, name: str):
+def enum_arg(enum_class, name: str):
     raw = request.args.get(name) or ""
     return next((m for m in enum_class if m.value == raw), None)
 
@@ -123,15 +110,15 @@ def index():
     s = db_session()
     page = page_number()
     text = (request.args.get("q") or "").strip()[:50]
-    filters = {"use": _enum_arg(Use, "use"), "status": _enum_arg(ItemStatus, "status"),
-               "item_type": _enum_arg(ItemType, "type"), "operation_item": (request.args.get("item") or "")[:8]}
+    filters = {"use": enum_arg(Use, "use"), "status": enum_arg(ItemStatus, "status"),
+               "item_type": enum_arg(ItemType, "type"), "operation_item": (request.args.get("item") or "")[:8]}
     versions = items.search_items(s, text=text, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, **filters)
     return render_template("bank/index.html", versions=versions[:PAGE_SIZE], has_next=len(versions) > PAGE_SIZE,
                            page=page, q=text, filters=filters, operation_items=operation_item_choices(s),
-                           labels=_labels())
+                           labels=item_labels())
 
 
-def _labels() -> dict:
+def item_labels() -> dict:
     return {"type": TYPE_LABELS, "level": LEVEL_LABELS, "status": STATUS_LABELS, "use": USE_LABELS,
             "scope": SCOPE_LABELS}
 
@@ -156,7 +143,7 @@ def new_item():
     if version:
         flash(_("Item %(id)s saved.", id=version.item_id), "success")
         return redirect(url_for(".item", item_id=version.item_id))
-    return render_template("bank/edit.html", form=form, version=None, labels=_labels()), form_status(form)
+    return render_template("bank/edit.html", form=form, version=None, labels=item_labels()), form_status(form)
 
 
 @bp.route("/items/<int:item_id>")
@@ -164,7 +151,7 @@ def new_item():
 def item(item_id: int):
     bank_item = items.get_item(db_session(), item_id)
     return render_template("bank/item.html", item=bank_item, versions=list(reversed(bank_item.versions)),
-                           action=ActionForm(), review=ReviewForm(), retire=RetireForm(), labels=_labels(),
+                           action=ActionForm(), review=ReviewForm(), retire=RetireForm(), labels=item_labels(),
                            me=current_user.id, letters=LETTERS)
 
 
@@ -189,7 +176,7 @@ def edit_item(item_id: int):
         flash(_("Version %(number)s of item %(id)s saved.", number=version.number, id=item_id), "success")
         return redirect(url_for(".item", item_id=item_id))
     return render_template("bank/edit.html", form=form, version=items.latest_version(bank_item),
-                           labels=_labels()), form_status(form)
+                           labels=item_labels()), form_status(form)
 
 
 def _redirect_with_result(ok: bool, form: FlaskForm, item_id: int, message: str):
@@ -234,205 +221,4 @@ def retire_item(item_id: int):
 @allow(*BANK)
 def review_queue():
     versions = items.search_items(db_session(), status=ItemStatus.IN_REVIEW, limit=200)
-    return render_template("bank/review.html", versions=versions, me=current_user.id, labels=_labels())
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("File (.xlsx, .csv or .json)"), validators=[FileRequired(_l("Choose a file."))])
-    submit_now = BooleanField(_l("Submit the imported items for review"), default=True)
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@allow(*BANK)
-def import_items():
-    form = ImportForm()
-    outcome, problems = None, []
-    if form.validate_on_submit():
-        s = db_session()
-        try:
-            outcome = bank_io.import_items(s, current_actor(), form.file.data.read(), form.file.data.filename or "",
-                                           submit_for_review=form.submit_now.data)
-        except bank_io.ImportRefused as refused:
-            s.rollback()
-            problems = refused.errors  # every row and column, nothing imported
-        except DomainError as error:
-            s.rollback()
-            attach_errors(form, error)
-        else:
-            s.commit()
-    status = 400 if form.is_submitted() and outcome is None else 200
-    return render_template("bank/import.html", form=form, outcome=outcome, problems=problems), status
-
-
-@bp.route("/template.<fmt>")
-@allow(*BANK)
-def template(fmt: str):
-    if fmt == "xlsx":
-        content, mimetype = exporting.template_xlsx(), XLSX
-    elif fmt == "csv":
-        content, mimetype = exporting.template_csv(), "text/csv"
-    else:
-        raise NotFound()
-    return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
-                     download_name=f"question-bank-template.{fmt}")
-
-
-@bp.route("/export")
-@allow(*BANK)
-def export():
-    s = db_session()
-    content, filename, mimetype = bank_io.export_items(
-        s, current_actor(), fmt=request.args.get("format", "xlsx"), use=_enum_arg(Use, "use"),
-        operation_item=(request.args.get("item") or None))
-    s.commit()  # the export is audited
-    return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename)
-
-
-def _blueprint_form_class():
-    """Fields for each item type: count, points, quotas by level, by difficulty band and by knowledge point."""
-    fields = {
-        "name": StringField(_l("Name"), validators=[Length(max=60)]),
-        "duration_minutes": StringField(_l("Duration (minutes)")),
-        "pass_mark": StringField(_l("Pass mark (points)")),
-    }
-    for item_type in ItemType:
-        t = item_type.value
-        fields[f"{t}_count"] = StringField(TYPE_LABELS[item_type])
-        fields[f"{t}_points"] = StringField(_l("Points each"))
-        for level in CognitiveLevel:
-            fields[f"{t}_level_{level.value}"] = StringField(LEVEL_LABELS[level])
-        for band in DifficultyBand:
-            fields[f"{t}_band_{band.value}"] = StringField(BAND_LABELS[band])
-        fields[f"{t}_kp"] = TextAreaField(_l("Knowledge-point quotas (one per line: knowledge point = count)"))
-    return type("BlueprintForm", (FlaskForm,), fields)
-
-
-BAND_LABELS = {DifficultyBand.EASY: _l("Easy (1–2)"), DifficultyBand.MEDIUM: _l("Medium (3)"),
-               DifficultyBand.HARD: _l("Hard (4–5)")}
-BlueprintForm = _blueprint_form_class()
-
-
-def _number_or_none(raw) -> float | None:
-    text = (raw or "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return -1.0  # reported by the blueprint validation as out of range
-    return value if math.isfinite(value) else -1.0
-
-
-def _definition_from_form(form, operation_item: str) -> dict:
-    sections = []
-    for item_type in ItemType:
-        t = item_type.value
-        count = _number_or_none(getattr(form, f"{t}_count").data)
-        if not count:
-            continue
-        levels = {lv.value: _number_or_none(getattr(form, f"{t}_level_{lv.value}").data) for lv in CognitiveLevel}
-        bands = {b.value: _number_or_none(getattr(form, f"{t}_band_{b.value}").data) for b in DifficultyBand}
-        kps = {}
-        for line in (getattr(form, f"{t}_kp").data or "").splitlines():
-            name, _sep, value = line.replace("＝", "=").partition("=")
-            if name.strip():
-                kps[name.strip()] = _number_or_none(value) if value.strip() else -1
-        sections.append({
-            "type": t, "count": int(count) if count == int(count) else -1,
-            "points": _number_or_none(getattr(form, f"{t}_points").data) or 1,
-            "level_quotas": {k: int(v) for k, v in levels.items() if v is not None},
-            "difficulty_quotas": {k: int(v) for k, v in bands.items() if v is not None},
-            "knowledge_point_quotas": {k: int(v) for k, v in kps.items()},
-        })
-    return {"operation_item": operation_item, "name": form.name.data or "",
-            "duration_minutes": int(_number_or_none(form.duration_minutes.data) or 0),
-            "pass_mark": _number_or_none(form.pass_mark.data) or 0, "sections": sections}
-
-
-def _fill_blueprint_form(form, definition: dict) -> None:
-    form.name.data = definition.get("name", "")
-    form.duration_minutes.data = str(definition["duration_minutes"])
-    form.pass_mark.data = f"{definition['pass_mark']:g}"
-    for section in definition["sections"]:
-        t = section["type"]
-        getattr(form, f"{t}_count").data = str(section["count"])
-        getattr(form, f"{t}_points").data = f"{section['points']:g}"
-        for level, n in section["level_quotas"].items():
-            getattr(form, f"{t}_level_{level}").data = str(n)
-        for band, n in section["difficulty_quotas"].items():
-            getattr(form, f"{t}_band_{band}").data = str(n)
-        getattr(form, f"{t}_kp").data = "\n".join(f"{k} = {v}" for k, v in section["knowledge_point_quotas"].items())
-
-
-class NewBlueprintForm(FlaskForm):
-    operation_item = SelectField(_l("Operation item"), validate_choice=False)
-
-
-class PreviewForm(FlaskForm):
-    seed = StringField(_l("Seed"), validators=[Length(max=18)])
-
-
-@bp.route("/blueprints", methods=["GET", "POST"])
-@allow(*BANK)
-def blueprints():
-    s = db_session()
-    form = NewBlueprintForm()
-    form.operation_item.choices = choices(operation_item_choices(s))
-    row = submit(form, lambda session: blueprint_service.ensure_default_blueprint(
-        session, current_actor(), form.operation_item.data, local_today()))
-    if row:
-        return redirect(url_for(".blueprint", blueprint_id=row.id))
-    rows = s.scalars(sa.select(BlueprintRow).order_by(BlueprintRow.operation_item_code, BlueprintRow.name)).all()
-    return render_template("bank/blueprints.html", rows=rows, form=form), form_status(form)
-
-
-@bp.route("/blueprints/<int:blueprint_id>", methods=["GET", "POST"])
-@allow(*BANK)
-def blueprint(blueprint_id: int):
-    s = db_session()
-    row = blueprint_service.get_blueprint(s, blueprint_id)
-    form = BlueprintForm()
-    if request.method == "GET":
-        _fill_blueprint_form(form, row.definition)
-    saved = submit(form, lambda session: blueprint_service.save_blueprint(
-        session, current_actor(), operation_item=row.operation_item_code, name=form.name.data,
-        definition=blueprint_service.parse_definition(_definition_from_form(form, row.operation_item_code)),
-        blueprint_id=blueprint_id))
-    if saved:
-        flash(_("Blueprint saved."), "success")
-        return redirect(url_for(".blueprint", blueprint_id=blueprint_id))
-    return render_template("bank/blueprint.html", row=row, form=form, preview=PreviewForm(), item_types=list(ItemType),
-                           levels=list(CognitiveLevel), bands=list(DifficultyBand), labels=_labels()), form_status(form)
-
-
-@bp.route("/blueprints/<int:blueprint_id>/preview", methods=["POST"])
-@allow(*BANK)
-def preview(blueprint_id: int):
-    """Draw one paper without storing it or counting exposure: to check a blueprint against the bank."""
-    form = PreviewForm()
-    s = db_session()
-    row = blueprint_service.get_blueprint(s, blueprint_id)
-    paper, error = None, None
-    if form.validate_on_submit():
-        seed_text = (form.seed.data or "").strip()
-        seed = int(seed_text) if seed_text.isascii() and seed_text.isdigit() else secrets.randbits(48)
-        try:
-            paper = paper_service.assembler_for(s, blueprint_id).draw(seed)
-        except DomainError as refusal:
-            error = refusal
-    return render_template("bank/preview.html", row=row, paper=paper, error=error,
-                           type_labels={t.value: label for t, label in TYPE_LABELS.items()}), \
-        (200 if paper else 422)
-
-
-@bp.route("/statistics")
-@allow(*BANK)
-def statistics():
-    s = db_session()
-    operation_item = (request.args.get("item") or "")[:8] or None
-    stats = item_stats.item_statistics(s, operation_item=operation_item)
-    flagged_only = request.args.get("flagged") == "1"
-    if flagged_only:
-        stats = [st for st in stats if st.flags]
-    return render_template("bank/statistics.html", stats=stats, operation_item=operation_item or "",
-                           flagged_only=flagged_only, operation_items=operation_item_choices(s), letters=LETTERS)
+    return render_template("bank/review.html", versions=versions, me=current_user.id, labels=item_labels())
