@@ -22,6 +22,7 @@ from .bank_io import import_items
 from .bank_items import review
 from .blueprints import ensure_default_blueprint
 from .catalogue import sync_catalogue
+from .demo_exam_path import seed_exam_path
 from .devices import register_device
 from .organisations import create_organisation
 from .people import register_person, set_person_photo
@@ -112,6 +113,7 @@ def seed_demo(session: Session, store: EvidenceStore, *, faces_dir: Path, today:
             set_person_photo(session, ACTOR, store, person.id, (faces_dir / _PHOTOS[index]).read_bytes())
             result.created += 1
     result.created += seed_bank(session, today)
+    result.created += seed_exam_path(session, today, [demo_candidate(n) for n in range(CANDIDATES)])
     return result
 
 
