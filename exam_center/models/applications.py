@@ -45,6 +45,10 @@ class ExamApplication(Base):
     training_class_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_classes.id"))
     external_certificate: Mapped[str | None] = mapped_column(sa.String(100))
     external_hours: Mapped[int | None]
+    # The end of the training the hours come from (make-up counting restarts after retraining).
+    trained_until: Mapped[dt.date | None]
+    # Practical retest (Art. 32): since when the holder was away from the post.
+    off_post_since: Mapped[dt.date | None]
     health_declared: Mapped[bool]
     filed_on: Mapped[dt.date]
     exam_deadline: Mapped[dt.date]        # the exam must be held by then (60 days, Art. 13)

@@ -265,6 +265,7 @@ def _file(session: Session, actor: Actor, *, person_id: int, item_code: str, kin
         training_class_id=training_class_id,
         external_certificate=training.number if isinstance(training, CertificateHours) else None,
         external_hours=training.hours if isinstance(training, CertificateHours) else None,
+        trained_until=trained_until, off_post_since=off_post_since,
         health_declared=health_declared, filed_on=filed_on, exam_deadline=result.exam_deadline,
         status=ApplicationStatus.ELIGIBLE if result.eligible else ApplicationStatus.REFUSED,
         gate=[_stored(reason) for reason in result.reasons], rule_set=result.rule_set.name)

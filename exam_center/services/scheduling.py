@@ -656,6 +656,7 @@ class RosterRow:
     kind: ApplicationKind
     paper_id: int | None
     application_id: int
+    candidate_id: int
 
 
 def roster(session: Session, *, centre_id: int, session_id: int) -> list[RosterRow]:
@@ -669,7 +670,7 @@ def roster(session: Session, *, centre_id: int, session_id: int) -> list[RosterR
         .where(SessionCandidate.session_id == exam_session.id)
         .options(selectinload(ExamApplication.person), selectinload(ExamApplication.institution))).all()
     result = [RosterRow(c.ticket_number, a.person.name, mask_id_number(a.person.id_number), seat or station or "",
-                        a.institution.name if a.institution else None, a.kind, c.paper_id, a.id)
+                        a.institution.name if a.institution else None, a.kind, c.paper_id, a.id, c.id)
               for c, a, seat, station in rows]
     return sorted(result, key=lambda r: (len(r.place), r.place, r.ticket_number))
 

@@ -6,6 +6,7 @@ counter files for people with another institution's training certificate under
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,6 +23,7 @@ from exam_center.models import (
     ExamPart,
     OperationItem,
     Role,
+    SessionCandidate,
 )
 from exam_center.services import applications as service
 
@@ -94,10 +96,13 @@ def _list(template: str, endpoint: str, institution_id: int | None):
                            endpoint=endpoint)
 
 
-def _detail(application: ExamApplication, back: str):
-    item = db_session().get(OperationItem, application.operation_item_code)
+def _detail(application: ExamApplication, back: str, ticket_endpoint: str):
+    s = db_session()
+    item = s.get(OperationItem, application.operation_item_code)
+    candidate_id = s.scalar(sa.select(SessionCandidate.id).where(SessionCandidate.application_id == application.id))
+    ticket_url = url_for(ticket_endpoint, candidate_id=candidate_id) if candidate_id else None
     return render_template("applications/detail.html", application=application, item=item, labels=LABELS,
-                           reasons=service.gate_reasons(application), back=back)
+                           reasons=service.gate_reasons(application), back=back, ticket_url=ticket_url)
 
 
 def _filed(application: ExamApplication, detail_endpoint: str):
@@ -143,7 +148,7 @@ def institution_new():
 @allow(*INSTITUTION)
 def institution_detail(application_id: int):
     application = service.get_application(db_session(), application_id, institution_id=current_user.organisation_id)
-    return _detail(application, "applications.institution_index")
+    return _detail(application, "applications.institution_index", "tickets.institution_ticket")
 
 
 # --- exam centre counter -------------------------------------------------------------------------
@@ -177,7 +182,7 @@ def centre_new():
 @allow(*COUNTER)
 def centre_detail(application_id: int):
     application = service.get_application(db_session(), application_id)
-    return _detail(application, "applications.centre_index")
+    return _detail(application, "applications.centre_index", "tickets.centre_ticket")
 
 
 def _rule_set_today():

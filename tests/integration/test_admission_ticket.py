@@ -275,3 +275,18 @@ def test_render_refuses_bad_data_and_prints_unassigned_places(tmp_path):
     assert "工位号" in text and "待分配" in text and "无照片" in text and "实操考试" in text
     [page] = _page_images(path, tmp_path)
     assert _qr(page) == "KZ1"
+
+
+
+def test_pages_lead_to_the_tickets(app, world, db, data):
+    """Someone new finds the PDFs: from the session page, the roster and the institution's application page."""
+    admin = _client(app, world, Role.EXAM_ADMIN)
+    session_page = admin.get(f"/centre/sessions/{data.session_id}").get_data(as_text=True)
+    assert f"/centre/tickets/{data.own}.pdf" in session_page and f"/centre/tickets/{data.other}.pdf" in session_page
+    assert f"/centre/sessions/{data.session_id}/tickets.pdf" in admin.get(
+        f"/centre/sessions/{data.session_id}/roster").get_data(as_text=True)
+    with db.sessions() as s:
+        application_id = s.get(SessionCandidate, data.own).application_id
+    staff = _client(app, world, Role.INSTITUTION_STAFF)
+    page = staff.get(f"/institution/applications/{application_id}").get_data(as_text=True)
+    assert f"/institution/tickets/{data.own}.pdf" in page
