@@ -1,5 +1,6 @@
 """ORM models, one module per aggregate. Importing this package registers every table on ``Base.metadata``."""
 from .applications import ApplicationKind, ApplicationStatus, ExamApplication, ExamPart, ExamResult, ReapplicationBan
+from .attempts import FINISHED, Attempt, AttemptAnswer, AttemptEvent, AttemptStatus
 from .audit import GENESIS_HASH, AuditEvent
 from .bank import BankItem, Blueprint, ItemVersion, Paper, ScoredResponse
 from .base import Base, utcnow
@@ -23,4 +24,5 @@ __all__ = [
     "ApplicationKind", "ApplicationStatus", "ExamApplication", "ExamPart", "ExamResult", "ReapplicationBan",
     "Duty", "ExamSession", "SessionCandidate", "SessionStaff", "SessionStatus", "StaffAffiliation",
     "Attendance", "AttendanceMethod", "Enrolment", "Lesson", "LessonKind", "TrainingClass",
+    "FINISHED", "Attempt", "AttemptAnswer", "AttemptEvent", "AttemptStatus",
 ]

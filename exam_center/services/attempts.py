@@ -1,0 +1,354 @@
+"""The theory-exam attempt (考试作答): state machine, server-owned clock, idempotent autosave, scoring.
+
+States: scheduled → checked in → in progress ⇄ paused → submitted | timed out | terminated; absent.
+Every transition is checked here, recorded in ``attempt_events`` and in the audit trail. Answer saves are
+not audited one by one: the answer rows with their sequence numbers are the record.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from exam_center.domain.errors import N_, Conflict, NotFound, ValidationError
+from exam_center.models import (FINISHED, Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, ExamApplication,
+                                ExamPart, ExamResult, Paper, ScoredResponse, Seat, SessionCandidate, utcnow)
+from question_bank.assembly import Paper as FrozenPaper
+
+from .audit import Actor, record
+from .lookup import fetch
+from .scheduling import local_date
+
+S = AttemptStatus
+TRANSITIONS: dict[str, tuple[frozenset[AttemptStatus], AttemptStatus]] = {
+    "check_in": (frozenset({S.SCHEDULED}), S.CHECKED_IN),
+    "mark_absent": (frozenset({S.SCHEDULED}), S.ABSENT),
+    "start": (frozenset({S.CHECKED_IN}), S.IN_PROGRESS),
+    "pause": (frozenset({S.IN_PROGRESS}), S.PAUSED),
+    "resume": (frozenset({S.PAUSED}), S.IN_PROGRESS),
+    "submit": (frozenset({S.IN_PROGRESS}), S.SUBMITTED),
+    "time_out": (frozenset({S.IN_PROGRESS}), S.TIMED_OUT),
+    "terminate": (frozenset({S.CHECKED_IN, S.IN_PROGRESS, S.PAUSED}), S.TERMINATED),
+}
+MAX_EXTENSION_MINUTES = 60
+
+
+def _reason(reason: str | None, *, required: bool) -> str | None:
+    text = (reason or "").strip()[:500]
+    if required and not text:
+        raise ValidationError("attempt.reason_required", N_("Give the reason for this action."), field="reason")
+    return text or None
+
+
+def _transition(session: Session, actor: Actor, attempt: Attempt, action: str, *, reason: str | None = None,
+                details: dict | None = None, now: dt.datetime) -> None:
+    allowed, target = TRANSITIONS[action]
+    if attempt.status not in allowed:
+        raise Conflict("attempt.transition", N_("This cannot be done while the attempt is %(status)s."),
+                       status=attempt.status.value)
+    before = attempt.status
+    attempt.status = target
+    _event(session, actor, attempt, action, before, target, reason, details, now)
+
+
+def _event(session: Session, actor: Actor, attempt: Attempt, action: str, before: AttemptStatus | None,
+           after: AttemptStatus | None, reason: str | None, details: dict | None, now: dt.datetime) -> None:
+    session.add(AttemptEvent(attempt_id=attempt.id, at=now, action=action,
+                             from_status=before.value if before else None, to_status=after.value if after else None,
+                             actor_label=f"{actor.type}:{actor.label}", reason=reason, details=details))
+    record(session, actor, f"attempt.{action}", "attempt", attempt.id,
+           before={"status": before} if before else None,
+           after={"status": after, "reason": reason, **(details or {})})
+
+
+def get_attempt(session: Session, attempt_id: int, *, lock: bool = False) -> Attempt:
+    if lock and session.get_bind().dialect.name == "postgresql":
+        fetch(session, Attempt, attempt_id, _not_found())
+        return session.scalar(sa.select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    return fetch(session, Attempt, attempt_id, _not_found())
+
+
+def _not_found() -> NotFound:
+    return NotFound("attempt.not_found", N_("No such exam attempt."), field="attempt_id")
+
+
+def attempt_of_candidate(session: Session, candidate_id: int) -> Attempt:
+    """The candidate's attempt, created (scheduled) on first use from the frozen paper of a closed session."""
+    candidate = fetch(session, SessionCandidate, candidate_id,
+                      NotFound("attempt.candidate_not_found", N_("No such candidate."), field="candidate_id"))
+    attempt = session.scalar(sa.select(Attempt).where(Attempt.candidate_id == candidate.id))
+    if attempt is not None:
+        return attempt
+    if candidate.paper_id is None:
+        raise Conflict("attempt.no_paper", N_("The session is not closed yet: no paper has been drawn."))
+    attempt = Attempt(candidate_id=candidate.id, paper_id=candidate.paper_id, status=S.SCHEDULED,
+                      seat_id=candidate.seat_id)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def paper_of(session: Session, attempt: Attempt) -> FrozenPaper:
+    return FrozenPaper.from_dict(session.get(Paper, attempt.paper_id).snapshot)
+
+
+def duration_seconds(paper: FrozenPaper) -> float:
+    return float(paper.blueprint["duration_minutes"]) * 60
+
+
+def remaining_seconds(session: Session, attempt: Attempt, now: dt.datetime) -> float:
+    """Server-side time left; the terminal only displays it."""
+    if attempt.status is S.IN_PROGRESS:
+        return max(0.0, (attempt.deadline_at - now).total_seconds())
+    if attempt.status is S.PAUSED:
+        return attempt.remaining_seconds or 0.0
+    if attempt.status in FINISHED:
+        return 0.0
+    return duration_seconds(paper_of(session, attempt)) + (attempt.remaining_seconds or 0.0)
+
+
+# --- proctor and candidate actions --------------------------------------------------------------
+
+def check_in(session: Session, actor: Actor, candidate_id: int, *, now: dt.datetime | None = None) -> Attempt:
+    """The proctor confirms the candidate's identity (face and ID-card checks will feed this same step)."""
+    attempt = attempt_of_candidate(session, candidate_id)
+    _transition(session, actor, attempt, "check_in", now=now or utcnow())
+    return attempt
+
+
+def mark_absent(session: Session, actor: Actor, candidate_id: int, *, now: dt.datetime | None = None) -> Attempt:
+    attempt = attempt_of_candidate(session, candidate_id)
+    _transition(session, actor, attempt, "mark_absent", now=now or utcnow())
+    attempt.finished_at = now or utcnow()
+    return attempt
+
+
+def start(session: Session, actor: Actor, attempt_id: int, *, now: dt.datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    attempt = get_attempt(session, attempt_id, lock=True)
+    if attempt.status in (S.IN_PROGRESS, S.PAUSED):
+        return attempt  # a reload or a second terminal: the same attempt goes on
+    total = duration_seconds(paper_of(session, attempt)) + (attempt.remaining_seconds or 0.0)
+    _transition(session, actor, attempt, "start", now=now)
+    attempt.started_at, attempt.deadline_at, attempt.remaining_seconds = now, now + dt.timedelta(seconds=total), None
+    attempt.last_seen_at = now
+    return attempt
+
+
+def pause(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: dt.datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    attempt = get_attempt(session, attempt_id, lock=True)
+    reason = _reason(reason, required=True)
+    _finish_if_overdue(session, attempt, now)
+    left = remaining_seconds(session, attempt, now)
+    _transition(session, actor, attempt, "pause", reason=reason, details={"remaining_seconds": round(left, 1)},
+                now=now)
+    attempt.remaining_seconds, attempt.deadline_at = left, None
+    return attempt
+
+
+def resume(session: Session, actor: Actor, attempt_id: int, reason: str | None = None, *,
+           now: dt.datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    attempt = get_attempt(session, attempt_id, lock=True)
+    _transition(session, actor, attempt, "resume", reason=_reason(reason, required=False), now=now)
+    attempt.deadline_at = now + dt.timedelta(seconds=attempt.remaining_seconds or 0.0)
+    attempt.remaining_seconds = None
+    return attempt
+
+
+def extend(session: Session, actor: Actor, attempt_id: int, minutes: int, reason: str, *,
+           now: dt.datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    attempt = get_attempt(session, attempt_id, lock=True)
+    reason = _reason(reason, required=True)
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_EXTENSION_MINUTES:
+        raise ValidationError("attempt.extension", N_("Extend by 1 to %(max)s minutes."), field="minutes",
+                              max=MAX_EXTENSION_MINUTES)
+    _finish_if_overdue(session, attempt, now)
+    if attempt.status in FINISHED:
+        raise Conflict("attempt.finished", N_("The attempt has already ended."))
+    if attempt.status is S.IN_PROGRESS:
+        attempt.deadline_at += dt.timedelta(minutes=minutes)
+    else:
+        attempt.remaining_seconds = (attempt.remaining_seconds or 0.0) + minutes * 60
+    _event(session, actor, attempt, "extend", attempt.status, attempt.status, reason, {"minutes": minutes}, now)
+    return attempt
+
+
+def move(session: Session, actor: Actor, attempt_id: int, seat_id: int, reason: str, *,
+         now: dt.datetime | None = None) -> Attempt:
+    """To a spare seat/terminal: the attempt, its answers and its clock go along unchanged."""
+    now = now or utcnow()
+    attempt = get_attempt(session, attempt_id, lock=True)
+    reason = _reason(reason, required=True)
+    if attempt.status in FINISHED:
+        raise Conflict("attempt.finished", N_("The attempt has already ended."))
+    candidate = session.get(SessionCandidate, attempt.candidate_id)
+    seat = session.get(Seat, seat_id) if isinstance(seat_id, int) else None
+    current = session.get(Seat, attempt.seat_id) if attempt.seat_id else None
+    if seat is None or not seat.active or (current is not None and seat.room_id != current.room_id):
+        raise ValidationError("attempt.seat", N_("Choose a free seat of this hall."), field="seat_id")
+    taken = session.scalar(sa.select(Attempt.id).join(SessionCandidate, SessionCandidate.id == Attempt.candidate_id)
+                           .where(SessionCandidate.session_id == candidate.session_id, Attempt.seat_id == seat.id,
+                                  Attempt.id != attempt.id))
+    assigned = session.scalar(sa.select(SessionCandidate.id).where(SessionCandidate.session_id == candidate.session_id,
+                                                                    SessionCandidate.seat_id == seat.id,
+                                                                    SessionCandidate.id != candidate.id))
+    if taken or assigned:
+        raise Conflict("attempt.seat_taken", N_("Seat %(seat)s is taken."), field="seat_id", seat=seat.label)
+    before_seat = current.label if current else None
+    attempt.seat_id = seat.id
+    _event(session, actor, attempt, "move", attempt.status, attempt.status, reason,
+           {"from_seat": before_seat, "to_seat": seat.label}, now)
+    return attempt
+
+
+def warn(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: dt.datetime | None = None) -> Attempt:
+    """口头警告 (rules.md §5.1): recorded; the candidate goes on."""
+    now = now or utcnow()
+    attempt = get_attempt(session, attempt_id)
+    reason = _reason(reason, required=True)
+    if attempt.status in FINISHED:
+        raise Conflict("attempt.finished", N_("The attempt has already ended."))
+    _event(session, actor, attempt, "warn", attempt.status, attempt.status, reason, None, now)
+    return attempt
+
+
+def expel(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: dt.datetime | None = None) -> Attempt:
+    """责令离开考场并取消本场考试成绩: the attempt ends, its score is cancelled."""
+    now = now or utcnow()
+    attempt = get_attempt(session, attempt_id, lock=True)
+    reason = _reason(reason, required=True)
+    _transition(session, actor, attempt, "terminate", reason=reason, details={"score_cancelled": True}, now=now)
+    attempt.finished_at, attempt.deadline_at, attempt.score_cancelled = now, None, True
+    _score(session, attempt, now, cancelled=True)
+    return attempt
+
+
+# --- answers --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SaveAck:
+    seq: int                 # the highest sequence number the server holds for this attempt
+    applied: bool            # False: a stale or duplicate save, ignored
+    remaining_seconds: float
+    status: AttemptStatus
+
+
+def save_answer(session: Session, attempt_id: int, *, position: int, chosen: Iterable[int], marked: bool,
+                seq: int, now: dt.datetime | None = None) -> SaveAck:
+    """Store one answer if ``seq`` is newer than what the server has for that question; acknowledge either way."""
+    now = now or utcnow()
+    attempt = get_attempt(session, attempt_id, lock=True)
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 or seq > 2**62:
+        raise ValidationError("answer.seq", N_("The save has no valid sequence number."), field="seq")
+    _finish_if_overdue(session, attempt, now)
+    answer = session.scalar(sa.select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id,
+                                                           AttemptAnswer.position == position))
+    if answer is not None and answer.seq >= seq:
+        return SaveAck(max(attempt.last_seq, seq), False, remaining_seconds(session, attempt, now), attempt.status)
+    if attempt.status is not S.IN_PROGRESS:
+        raise Conflict("answer.not_in_progress", N_("Answers can only be saved while the exam is in progress (now: %(status)s)."),
+                       status=attempt.status.value)
+    question = _question(session, attempt, position)
+    chosen = _valid_choice(question, chosen)
+    if answer is None:
+        session.add(AttemptAnswer(attempt_id=attempt.id, position=position, chosen=chosen, marked=bool(marked),
+                                  seq=seq, saved_at=now))
+    else:
+        answer.chosen, answer.marked, answer.seq, answer.saved_at = chosen, bool(marked), seq, now
+    attempt.last_seq = max(attempt.last_seq, seq)
+    attempt.last_seen_at = now
+    session.flush()
+    return SaveAck(attempt.last_seq, True, remaining_seconds(session, attempt, now), attempt.status)
+
+
+def _question(session: Session, attempt: Attempt, position: int):
+    paper = paper_of(session, attempt)
+    if not isinstance(position, int) or isinstance(position, bool) or not 1 <= position <= len(paper.questions):
+        raise ValidationError("answer.position", N_("There is no question %(position)s on this paper."),
+                              field="position", position=position)
+    return paper.questions[position - 1]
+
+
+def _valid_choice(question, chosen: Iterable[int]) -> list[int]:
+    try:
+        picked = sorted({int(i) for i in chosen})
+    except (TypeError, ValueError):
+        picked = [-1]
+    if any(not 0 <= i < len(question.options) for i in picked) or \
+            (question.type != "multi" and len(picked) > 1):
+        raise ValidationError("answer.choice", N_("That is not a possible answer to this question."), field="chosen")
+    return picked
+
+
+def heartbeat(session: Session, attempt_id: int, *, now: dt.datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    attempt = get_attempt(session, attempt_id)
+    _finish_if_overdue(session, attempt, now)
+    attempt.last_seen_at = now
+    return attempt
+
+
+# --- the end --------------------------------------------------------------------------------------
+
+def submit(session: Session, actor: Actor, attempt_id: int, *, now: dt.datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    attempt = get_attempt(session, attempt_id, lock=True)
+    if _finish_if_overdue(session, attempt, now):
+        return attempt
+    _transition(session, actor, attempt, "submit", now=now)
+    attempt.finished_at, attempt.deadline_at = now, None
+    _score(session, attempt, now)
+    return attempt
+
+
+def _finish_if_overdue(session: Session, attempt: Attempt, now: dt.datetime) -> bool:
+    if attempt.status is S.IN_PROGRESS and attempt.deadline_at is not None and attempt.deadline_at <= now:
+        _transition(session, Actor.system("clock"), attempt, "time_out", now=now)
+        attempt.finished_at, attempt.deadline_at = attempt.deadline_at, None
+        _score(session, attempt, now)
+        return True
+    return False
+
+
+def finish_overdue(session: Session, *, now: dt.datetime | None = None) -> int:
+    """Time out every attempt whose deadline has passed, terminal or not (the server's sweeper calls this)."""
+    now = now or utcnow()
+    due = session.scalars(sa.select(Attempt.id).where(Attempt.status == S.IN_PROGRESS, Attempt.deadline_at <= now)).all()
+    for attempt_id in due:
+        _finish_if_overdue(session, get_attempt(session, attempt_id, lock=True), now)
+    return len(due)
+
+
+def _score(session: Session, attempt: Attempt, now: dt.datetime, *, cancelled: bool = False) -> None:
+    """Score from the frozen paper: exact for true/false and single choice, all-or-nothing for multiple choice."""
+    paper = paper_of(session, attempt)
+    answers = {a.position: a for a in session.scalars(sa.select(AttemptAnswer)
+                                                      .where(AttemptAnswer.attempt_id == attempt.id))}
+    total = 0.0
+    for question in paper.questions:
+        answer = answers.get(question.position)
+        chosen = tuple(answer.chosen) if answer else ()
+        correct = chosen == tuple(sorted(question.key))
+        points = question.points if correct else 0.0
+        total += points
+        session.add(ScoredResponse(paper_id=attempt.paper_id, position=question.position, item_id=question.item_id,
+                                   item_version_id=question.version_id,
+                                   chosen=sorted(question.option_order[i] for i in chosen),
+                                   correct=correct, points=points, scored_at=now))
+    candidate = session.get(SessionCandidate, attempt.candidate_id)
+    application = session.get(ExamApplication, candidate.application_id)
+    exam_day = local_date(attempt.started_at or now)
+    attempt.score = 0.0 if cancelled else total
+    # The pass mark travels with the paper (the blueprint's, by default the rule set's 80 of 100).
+    attempt.passed = False if cancelled else total >= float(paper.blueprint["pass_mark"])
+    session.add(ExamResult(person_id=application.person_id, operation_item_code=application.operation_item_code,
+                           part=ExamPart.THEORY, application_id=application.id, score=attempt.score,
+                           passed=attempt.passed, taken_on=exam_day))
+    session.flush()
