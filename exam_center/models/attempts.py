@@ -25,6 +25,12 @@ class AttemptStatus(enum.Enum):
     TERMINATED = "terminated"      # 终止（违纪）
     ABSENT = "absent"              # 缺考
 
+    @property
+    def label_zh(self) -> str:
+        """For messages whose parameters are not translated (the UI is Chinese first)."""
+        return {"scheduled": "待签到", "checked_in": "已签到", "in_progress": "答题中", "paused": "暂停",
+                "submitted": "已交卷", "timed_out": "到时交卷", "terminated": "已终止", "absent": "缺考"}[self.value]
+
 
 FINISHED = frozenset({AttemptStatus.SUBMITTED, AttemptStatus.TIMED_OUT, AttemptStatus.TERMINATED,
                       AttemptStatus.ABSENT})

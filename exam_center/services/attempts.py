@@ -48,7 +48,7 @@ def _transition(session: Session, actor: Actor, attempt: Attempt, action: str, *
     allowed, target = TRANSITIONS[action]
     if attempt.status not in allowed:
         raise Conflict("attempt.transition", N_("This cannot be done while the attempt is %(status)s."),
-                       status=attempt.status.value)
+                       status=attempt.status.label_zh)
     before = attempt.status
     attempt.status = target
     _event(session, actor, attempt, action, before, target, reason, details, now)
@@ -254,7 +254,7 @@ def save_answer(session: Session, attempt_id: int, *, position: int, chosen: Ite
         return SaveAck(max(attempt.last_seq, seq), False, remaining_seconds(session, attempt, now), attempt.status)
     if attempt.status is not S.IN_PROGRESS:
         raise Conflict("answer.not_in_progress", N_("Answers can only be saved while the exam is in progress (now: %(status)s)."),
-                       status=attempt.status.value)
+                       status=attempt.status.label_zh)
     question = _question(session, attempt, position)
     chosen = _valid_choice(question, chosen)
     if answer is None:

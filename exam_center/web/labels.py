@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from exam_center.domain.education import Education
-from exam_center.models import DeviceKind, OrganisationKind, Role, RoomKind
+from exam_center.models import AttemptStatus, DeviceKind, OrganisationKind, Role, RoomKind
 
 ROLE_LABELS = {
     Role.SYSTEM_ADMIN: _l("System administrator"),
@@ -39,7 +39,18 @@ EDUCATION_LABELS = {
     Education.BACHELOR: _l("Bachelor"),
     Education.POSTGRADUATE: _l("Postgraduate"),
 }
-_TABLES = (ROLE_LABELS, ORGANISATION_KIND_LABELS, DEVICE_KIND_LABELS, ROOM_KIND_LABELS, EDUCATION_LABELS)
+ATTEMPT_STATUS_LABELS = {
+    AttemptStatus.SCHEDULED: _l("Not checked in"),
+    AttemptStatus.CHECKED_IN: _l("Checked in"),
+    AttemptStatus.IN_PROGRESS: _l("Answering"),
+    AttemptStatus.PAUSED: _l("Paused"),
+    AttemptStatus.SUBMITTED: _l("Submitted"),
+    AttemptStatus.TIMED_OUT: _l("Submitted at the deadline"),
+    AttemptStatus.TERMINATED: _l("Terminated"),
+    AttemptStatus.ABSENT: _l("Absent"),
+}
+_TABLES = (ROLE_LABELS, ORGANISATION_KIND_LABELS, DEVICE_KIND_LABELS, ROOM_KIND_LABELS, EDUCATION_LABELS,
+           ATTEMPT_STATUS_LABELS)
 
 
 def label(value) -> str:

@@ -266,3 +266,66 @@ def test_restarting_a_started_attempt_changes_nothing(db, seated):
     with db.transaction() as s:
         attempt = attempts.start(s, CANDIDATE, attempt_id, now=T0 + dt.timedelta(minutes=12))
         assert attempt.deadline_at == T0 + dt.timedelta(minutes=30)
+
+
+def test_results_are_published_once_everyone_has_finished(app, db, seated, world, login_as):
+    from exam_center.domain.workdays import WorkdayCalendar
+    from exam_center.services import results
+    from exam_center.models import Role
+    centre = world.organisations[OrganisationKind.EXAM_CENTRE]
+    with db.sessions() as s:
+        session_id = s.get(SessionCandidate, seated.candidate_id).session_id
+    calendar = WorkdayCalendar()
+    attempt_id = _started(db, seated)
+    with pytest.raises(Conflict) as refused, db.transaction() as s:
+        results.publish_results(s, PROCTOR, centre_id=centre, session_id=session_id, calendar=calendar)
+    assert refused.value.code == "results.unfinished"
+    with db.transaction() as s:
+        attempts.submit(s, CANDIDATE, attempt_id, now=T0 + dt.timedelta(minutes=5))
+    with db.sessions() as s:
+        summary = results.session_results(s, centre_id=centre, session_id=session_id, calendar=calendar)
+    # Exam on Saturday 5 December 2026 (local): ten working days later is Friday 18 December.
+    assert (summary.exam_day, summary.publish_by) == (dt.date(2026, 12, 5), dt.date(2026, 12, 18))
+    assert [r.score for r in summary.rows] == [0.0] and not summary.published
+    client = login_as(Role.EXAM_ADMIN)
+    page = client.get(f"/centre/sessions/{session_id}/results").get_data(as_text=True)
+    assert "2026-12-18" in page and "T0001" in page
+    from conftest import csrf_token
+    response = client.post(f"/centre/sessions/{session_id}/results",
+                           data={"csrf_token": csrf_token(client, f"/centre/sessions/{session_id}/results")})
+    assert response.status_code == 302
+    with db.sessions() as s:
+        assert s.get(Attempt, attempt_id).published_at is not None
+    with pytest.raises(Conflict) as refused, db.transaction() as s:
+        results.publish_results(s, PROCTOR, centre_id=centre, session_id=session_id, calendar=calendar)
+    assert refused.value.code == "results.already_published"
+
+
+def test_a_failed_theory_exam_opens_exactly_one_make_up(db, seated):
+    """The result written at scoring is what the eligibility gate counts: one make-up, then retraining."""
+    from exam_center.models import ApplicationStatus as Status
+    from exam_center.models import Person
+    from exam_center.services import applications
+    attempt_id = _started(db, seated)
+    with db.transaction() as s:
+        attempts.submit(s, CANDIDATE, attempt_id, now=T0 + dt.timedelta(minutes=5))   # nothing answered: 0 points
+    with db.transaction() as s:
+        s.get(ExamApplication, s.get(SessionCandidate, seated.candidate_id).application_id).status = Status.REFUSED
+        person = s.scalar(sa.select(Person))
+        result = s.scalar(sa.select(ExamResult))
+        assert (result.passed, result.taken_on) == (False, dt.date(2026, 12, 5))
+
+        def file(kind, filed_on):
+            return applications.file_with_certificate(
+                s, SYSTEM, id_number=person.id_number, operation_item_code="1.2", certificate_number="PX-2026-001",
+                certificate_hours=148, trained_until=dt.date(2026, 11, 1), kind=kind, part="theory",
+                health_declared=True, filed_on=filed_on)
+        makeup = file("makeup", dt.date(2026, 12, 20))
+        assert makeup.status is Status.ELIGIBLE, makeup.gate
+        makeup.status = Status.REFUSED  # taken and failed again:
+        s.add(ExamResult(person_id=person.id, operation_item_code="1.2", part=ExamPart.THEORY, score=60,
+                         passed=False, taken_on=dt.date(2026, 12, 30)))
+        s.flush()
+        second = file("makeup", dt.date(2027, 1, 5))
+        assert second.status is Status.REFUSED
+        assert "eligibility.retraining_required" in [reason["code"] for reason in second.gate]
