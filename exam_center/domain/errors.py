@@ -66,3 +66,30 @@ class InvalidFields(ValidationError):
         self.errors = errors
         first = errors[0]
         super().__init__(first.code, first.message, field=first.field, **first.params)
+
+
+class FieldErrors:
+    """Collects validation errors so a form or an API caller sees every bad field at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationError] = []
+
+    def take(self, parse, *args, **kwargs):
+        """``parse(...)``'s value, or None with its errors collected."""
+        try:
+            return parse(*args, **kwargs)
+        except InvalidFields as error:
+            self.errors.extend(error.errors)
+        except ValidationError as error:
+            self.errors.append(error)
+        return None
+
+    def add(self, error: ValidationError) -> None:
+        self.errors.append(error)
+
+    def has(self, field: str) -> bool:
+        return any(e.field == field for e in self.errors)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise InvalidFields(self.errors)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from exam_center.domain.contact import parse_text
 from exam_center.domain.errors import (
+    FieldErrors,
     N_,
     Conflict,
     DomainError,
@@ -129,21 +130,17 @@ def parse_hours(raw: Any, *, field: str) -> int:
 
 def _collect(parsers: dict[str, Any], filed_on: date) -> dict[str, Any]:
     """Run every parser and the kind/part/off-post check; raise all their errors together."""
-    values, errors = {}, []
-    for key, parse in parsers.items():
-        try:
-            values[key] = parse()
-        except InvalidFields as error:
-            errors.extend(error.errors)
-        except ValidationError as error:
-            errors.append(error)
-    if "kind" in values and "part" in values:
+    errors = FieldErrors()
+    values = {key: errors.take(parse) for key, parse in parsers.items()}
+    if not errors.has("kind") and not errors.has("part"):
         try:
             check_request(values["kind"], values["part"], filed_on, values.get("off_post_since"))
         except InvalidFields as error:
-            errors.extend(e for e in error.errors if e.field != "off_post_since" or "off_post_since" in values)
-    if errors:
-        raise InvalidFields(errors)
+            # An off-post date that did not parse is reported once, by its parser.
+            for problem in error.errors:
+                if not (problem.field == "off_post_since" and errors.has("off_post_since")):
+                    errors.add(problem)
+    errors.raise_any()
     return values
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from exam_center.domain.contact import parse_email, parse_person_name, parse_phone, parse_text
 from exam_center.domain.education import parse_education
-from exam_center.domain.errors import N_, Conflict, InvalidFields, NotFound, ValidationError
+from exam_center.domain.errors import N_, Conflict, FieldErrors, NotFound, ValidationError
 from exam_center.domain.idcard import mask_id_number, parse_id_number
 from exam_center.evidence import EvidenceStore
 from exam_center.models import Person
@@ -39,23 +39,17 @@ def register_person(
     address: str | None = None,
     employer: str | None = None,
 ) -> Person:
-    errors: list[ValidationError] = []
-    values = {}
-    for key, parse in (
-        ("id_number", lambda: parse_id_number(id_number)),
-        ("name", lambda: parse_person_name(name)),
-        ("education", lambda: parse_education(education)),
-        ("phone", lambda: parse_phone(phone)),
-        ("email", lambda: parse_email(email)),
-        ("address", lambda: parse_text(address, field="address", max_length=200, required=False) or None),
-        ("employer", lambda: parse_text(employer, field="employer", max_length=100, required=False) or None),
-    ):
-        try:
-            values[key] = parse()
-        except ValidationError as error:
-            errors.append(error)
-    if errors:
-        raise InvalidFields(errors)
+    errors = FieldErrors()
+    values = {
+        "id_number": errors.take(parse_id_number, id_number),
+        "name": errors.take(parse_person_name, name),
+        "education": errors.take(parse_education, education),
+        "phone": errors.take(parse_phone, phone),
+        "email": errors.take(parse_email, email),
+        "address": errors.take(parse_text, address, field="address", max_length=200, required=False) or None,
+        "employer": errors.take(parse_text, employer, field="employer", max_length=100, required=False) or None,
+    }
+    errors.raise_any()
     citizen = values.pop("id_number")
     if session.scalar(sa.select(Person.id).where(Person.id_number == citizen.number)):
         raise Conflict("person.duplicate", N_("A person with ID number %(masked)s is already registered."),

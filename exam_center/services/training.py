@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from exam_center.domain.contact import parse_person_name, parse_text
 from exam_center.domain.errors import (
+    FieldErrors,
     N_,
     Conflict,
     Forbidden,
-    InvalidFields,
     NotFound,
     ValidationError,
 )
@@ -152,32 +152,6 @@ def _parse_enum(enum_type, raw: object, *, field: str, message: str):
         raise ValidationError(f"{field}.choice", message, field=field) from None
 
 
-class _Errors:
-    """Collects field errors so a form shows every bad field at once."""
-
-    def __init__(self) -> None:
-        self.errors: list[ValidationError] = []
-
-    def take(self, parse, *args, **kwargs):
-        try:
-            return parse(*args, **kwargs)
-        except InvalidFields as error:
-            self.errors.extend(error.errors)
-        except ValidationError as error:
-            self.errors.append(error)
-        return None
-
-    def add(self, error: ValidationError) -> None:
-        self.errors.append(error)
-
-    def has(self, field: str) -> bool:
-        return any(e.field == field for e in self.errors)
-
-    def raise_any(self) -> None:
-        if self.errors:
-            raise InvalidFields(self.errors)
-
-
 def class_hours_of(starts_at: dt.time, ends_at: dt.time) -> int:
     """Whole 45-minute class hours in a lesson's duration (a class hour is ≥ 45 minutes)."""
     minutes = (ends_at.hour * 60 + ends_at.minute) - (starts_at.hour * 60 + starts_at.minute)
@@ -254,7 +228,7 @@ def create_class(
 ) -> TrainingClass:
     """Open a class (一期). Planned hours default to the outline's and may not fall below them."""
     institution = _institution(session, institution_id)
-    errors = _Errors()
+    errors = FieldErrors()
     name = errors.take(parse_text, name, field="name", max_length=60)
     teachers = errors.take(parse_text, teachers, field="teachers", max_length=200)
     capacity = errors.take(_parse_int, capacity, field="capacity", minimum=1, maximum=MAX_CLASS_SIZE)
@@ -357,7 +331,7 @@ def enrol(
     A person already registered keeps their registered data; the name typed must match it.
     """
     training_class = get_class(session, class_id, institution_id)
-    errors = _Errors()
+    errors = FieldErrors()
     citizen = errors.take(parse_id_number, id_number)
     typed_name = errors.take(parse_person_name, name)
     if photo is not None:
@@ -426,7 +400,7 @@ def add_lesson(
 ) -> Lesson:
     """A dated lesson of the class; its class hours come from its duration."""
     training_class = get_class(session, class_id, institution_id)
-    errors = _Errors()
+    errors = FieldErrors()
     day = errors.take(_parse_date, day, field="day")
     start = errors.take(_parse_time, starts_at, field="starts_at")
     end = errors.take(_parse_time, ends_at, field="ends_at")
@@ -465,7 +439,7 @@ def add_lesson(
 
 
 def _parse_attendance(method: AttendanceMethod | str, reason: str | None) -> tuple[AttendanceMethod, str | None]:
-    errors = _Errors()
+    errors = FieldErrors()
     method = errors.take(_parse_enum, AttendanceMethod, method, field="method",
                          message=N_("Choose how attendance was checked: face, ID card or manual."))
     reason = errors.take(parse_text, reason, field="reason", max_length=200, required=False)

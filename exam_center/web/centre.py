@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
-from exam_center.domain.errors import N_, InvalidFields, NotFound, ValidationError
+from exam_center.domain.errors import N_, FieldErrors, NotFound, ValidationError
 from exam_center.models import (
     ApplicationKind, Duty, ExamPart, ExamRoom, OperationItem, Organisation, OrganisationKind, Role, RoomKind,
     SessionStatus, StaffUser,
@@ -162,22 +162,17 @@ def sessions():
     form.operation_item_code.choices = _item_choices(_l("— choose —"))
 
     def create(session):
-        errors, values = [], {}
-        for name, parse in (
-            ("room_id", lambda: _row_id(form.room_id.data, field="room_id")),
-            ("part", lambda: _choice(form.part.data, ExamPart, field="part")),
-            ("starts_at", lambda: svc.parse_local_datetime(form.starts_at.data, zone)),
-            ("capacity", lambda: svc.parse_int(form.capacity.data, field="capacity", minimum=1, maximum=10_000)),
-            ("duration_minutes", lambda: None if not (form.duration_minutes.data or "").strip() else svc.parse_int(
-                form.duration_minutes.data, field="duration_minutes", minimum=svc.MIN_MINUTES,
-                maximum=svc.MAX_MINUTES)),
-        ):
-            try:
-                values[name] = parse()
-            except ValidationError as error:
-                errors.append(error)
-        if errors:
-            raise InvalidFields(errors)
+        errors = FieldErrors()
+        duration = (form.duration_minutes.data or "").strip()
+        values = {
+            "room_id": errors.take(_row_id, form.room_id.data, field="room_id"),
+            "part": errors.take(_choice, form.part.data, ExamPart, field="part"),
+            "starts_at": errors.take(svc.parse_local_datetime, form.starts_at.data, zone),
+            "capacity": errors.take(svc.parse_int, form.capacity.data, field="capacity", minimum=1, maximum=10_000),
+            "duration_minutes": errors.take(svc.parse_int, duration, field="duration_minutes",
+                                            minimum=svc.MIN_MINUTES, maximum=svc.MAX_MINUTES) if duration else None,
+        }
+        errors.raise_any()
         return svc.create_session(session, current_actor(), centre_id=centre_id,
                                   operation_item_code=form.operation_item_code.data or "", zone=zone, **values)
 
@@ -256,16 +251,12 @@ def assign_staff(session_id: int):
     form = StaffForm()
 
     def run(session):
-        errors, values = [], {}
-        for name, parse in (("user_id", lambda: _row_id(form.user_id.data, field="user_id")),
-                            ("duty", lambda: _choice(form.duty.data, Duty, field="duty"))):
-            try:
-                values[name] = parse()
-            except ValidationError as error:
-                errors.append(error)
-        if errors:
-            raise InvalidFields(errors)
-        return svc.assign_staff(session, current_actor(), centre_id=_centre_id(), session_id=session_id, **values)
+        errors = FieldErrors()
+        user_id = errors.take(_row_id, form.user_id.data, field="user_id")
+        duty = errors.take(_choice, form.duty.data, Duty, field="duty")
+        errors.raise_any()
+        return svc.assign_staff(session, current_actor(), centre_id=_centre_id(), session_id=session_id,
+                                user_id=user_id, duty=duty)
 
     if submit(form, run):
         flash(_("Staff assigned."), "success")
@@ -468,14 +459,10 @@ def affiliations():
     form = AffiliationForm()
 
     def run(session):
-        errors, values = [], {}
-        for name in ("user_id", "institution_id"):
-            try:
-                values[name] = _row_id(getattr(form, name).data, field=name)
-            except ValidationError as error:
-                errors.append(error)
-        if errors:
-            raise InvalidFields(errors)
+        errors = FieldErrors()
+        values = {name: errors.take(_row_id, getattr(form, name).data, field=name)
+                  for name in ("user_id", "institution_id")}
+        errors.raise_any()
         return svc.add_affiliation(session, current_actor(), centre_id=_centre_id(), note=form.note.data or "",
                                    **values)
 
