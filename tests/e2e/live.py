@@ -1,6 +1,6 @@
-"""Fixtures for real-browser tests (import them into the test module): a real server process (`exam-center run`) on a fresh demo database, driven by
-Debian's Chromium through Playwright. They run in the SQLite pass; the PostgreSQL pass covers the same
-code paths through the integration tests."""
+"""Fixtures for real-browser tests (import them into the test module): a real server process
+(`exam-center run`) on a fresh demo database, driven by Debian's Chromium through Playwright. They run
+in the SQLite pass; the PostgreSQL pass covers the same code paths through the integration tests."""
 from __future__ import annotations
 
 import json
@@ -75,6 +75,15 @@ class LiveServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        """A change made behind the server's back (as an operator with database access would)."""
+        connection = sqlite3.connect(self.instance_dir / "exam_center.sqlite3", timeout=10)
+        try:
+            with connection:
+                connection.execute(sql, params)
+        finally:
+            connection.close()
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         connection = sqlite3.connect(self.instance_dir / "exam_center.sqlite3", timeout=10)
