@@ -137,8 +137,40 @@ def run(host: str | None, port: int | None, threads: int) -> None:
     settings = _settings()
     app = create_app(settings)
     host, port = host or settings.host, port or settings.port
+    _start_attempt_sweeper(app.extensions["exam_center.db"])
     click.echo(f"exam-center listening on http://{host}:{port}/  (Ctrl-C stops)")
     serve(app, host=host, port=port, threads=threads, ident="exam-center")
+
+
+SWEEP_SECONDS = 5
+
+
+def _start_attempt_sweeper(database: Database):
+    """Every few seconds, finish the exam attempts whose time is up, whether or not a terminal is left.
+
+    Returns the event that stops the sweeper (the server itself never stops it: the thread is a daemon).
+    """
+    import logging
+    import threading
+
+    from .services.attempts import finish_overdue
+
+    log = logging.getLogger("exam_center.sweeper")
+    stop = threading.Event()
+
+    def sweep() -> None:
+        while not stop.is_set():
+            try:
+                with database.transaction() as session:
+                    finished = finish_overdue(session)
+                if finished:
+                    log.info("timed out %d overdue exam attempt(s)", finished)
+            except Exception:  # keep sweeping; the next round retries
+                log.exception("the attempt sweeper failed; retrying")
+            stop.wait(SWEEP_SECONDS)
+
+    threading.Thread(target=sweep, name="attempt-sweeper", daemon=True).start()
+    return stop
 
 
 @main.group()

@@ -191,7 +191,7 @@ def move(session: Session, actor: Actor, attempt_id: int, seat_id: int, reason: 
     candidate = session.get(SessionCandidate, attempt.candidate_id)
     seat = session.get(Seat, seat_id) if isinstance(seat_id, int) else None
     current = session.get(Seat, attempt.seat_id) if attempt.seat_id else None
-    if seat is None or not seat.active or (current is not None and seat.room_id != current.room_id):
+    if seat is None or not seat.active or seat.room_id != candidate.session.room_id:
         raise ValidationError("attempt.seat", N_("Choose a free seat of this hall."), field="seat_id")
     taken = session.scalar(sa.select(Attempt.id).join(SessionCandidate, SessionCandidate.id == Attempt.candidate_id)
                            .where(SessionCandidate.session_id == candidate.session_id, Attempt.seat_id == seat.id,

@@ -1,0 +1,504 @@
+"""The candidate's exam terminal (考试终端): sign-in by admission ticket, the exam page and its JSON API.
+
+Candidates are not staff: they sign in with the admission-ticket number and the last six characters of
+their ID number, and the Flask session then holds ``{"candidate_attempt": attempt_id}`` and nothing else
+(signing in clears any staff sign-in; a staff sign-in clears the candidate). The routes are ``@public``
+for the staff access policy; every route after sign-in checks the candidate key itself and only ever
+reaches that attempt — no route takes an attempt id from the request.
+
+The page's JSON API lives under ``/terminal/api/…`` (session cookie + ``X-CSRFToken`` header) and answers
+errors as JSON ``{"code", "message", "details"}`` itself (the app's JSON errors are for ``/api/`` only).
+A call without a signed-in candidate is answered 409 ``terminal.signed_out`` (not 401/403: the staff
+policy reserves those for staff refusals and the route-policy walk holds public routes to it).
+
+The server owns the clock: the page shows ``remaining_seconds`` from every answer and resynchronises with
+each heartbeat; overdue attempts are finished here (and by the ``exam-center run`` sweeper) whether or
+not a terminal is still connected.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (Blueprint, current_app, g, jsonify, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from exam_center.db import end_read_only
+from exam_center.domain.errors import N_, Conflict, DomainError
+from exam_center.models import (FINISHED, ApplicationStatus, Attempt, AttemptAnswer, AttemptStatus, ExamApplication,
+                                ExamRoom, ExamSession, OperationItem, Person, Seat, SessionCandidate, utcnow)
+from exam_center.services import attempts
+from exam_center.services.audit import Actor, record
+
+from .errors import _http_message, domain_error_details, error_response
+from .policy import public
+from .session import db_session
+
+bp = Blueprint("terminal", __name__, url_prefix="/terminal")
+SESSION_KEY = "candidate_attempt"
+API_PATH = "/terminal/api/"
+S = AttemptStatus
+MAX_FAILURES = 5
+LOCK_SECONDS = 5 * 60
+
+
+# --- wrong-try limit ------------------------------------------------------------------------------
+
+@dataclass
+class _Tries:
+    failures: int = 0
+    locked_until: float = 0.0
+
+
+@dataclass
+class SignInThrottle:
+    """Wrong sign-ins per ticket number: ``max_failures`` in a row lock that ticket for ``lock_seconds``.
+
+    Kept in memory, per process (there is no table for candidate sign-ins): with several worker
+    processes each counts its own tries, which still bounds guessing to a few tries a minute per worker.
+    """
+
+    max_failures: int = MAX_FAILURES
+    lock_seconds: float = LOCK_SECONDS
+    clock: Any = time.monotonic
+    max_entries: int = 10_000
+    _tries: dict[str, _Tries] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def seconds_locked(self, key: str) -> float:
+        with self._lock:
+            entry = self._tries.get(key)
+            if entry is None:
+                return 0.0
+            left = entry.locked_until - self.clock()
+            if left > 0:
+                return left
+            if entry.locked_until:  # the lock ran out: a fresh start
+                del self._tries[key]
+            return 0.0
+
+    def fail(self, key: str) -> bool:
+        """Count one wrong try; True when this one locks the ticket."""
+        with self._lock:
+            now = self.clock()
+            if len(self._tries) >= self.max_entries:
+                self._tries = {k: v for k, v in self._tries.items() if v.locked_until > now}
+            entry = self._tries.setdefault(key, _Tries())
+            entry.failures += 1
+            if entry.failures >= self.max_failures:
+                entry.locked_until = now + self.lock_seconds
+                return True
+            return False
+
+    def succeed(self, key: str) -> None:
+        with self._lock:
+            self._tries.pop(key, None)
+
+
+def throttle() -> SignInThrottle:
+    return current_app.extensions.setdefault("exam_center.terminal_throttle", SignInThrottle())
+
+
+# --- sign-in --------------------------------------------------------------------------------------
+
+class SignInForm(FlaskForm):
+    ticket_number = StringField(_l("Admission ticket number"), validators=[
+        DataRequired(message=_l("Enter your admission ticket number.")),
+        Length(max=20, message=_l("An admission ticket number has at most 20 characters."))])
+    id_tail = StringField(_l("Last 6 characters of your ID number"), validators=[
+        DataRequired(message=_l("Enter the last 6 characters of your ID number.")),
+        Regexp(r"^\s*[0-9]{5}[0-9Xx]\s*$", message=_l("Enter 6 characters: five digits, then a digit or X."))])
+
+
+def _candidate_by_ticket(s, ticket: str) -> tuple[SessionCandidate, ExamApplication, Person] | None:
+    row = s.execute(sa.select(SessionCandidate, ExamApplication, Person)
+                    .join(ExamApplication, ExamApplication.id == SessionCandidate.application_id)
+                    .join(Person, Person.id == ExamApplication.person_id)
+                    .where(SessionCandidate.ticket_number == ticket)).first()
+    return tuple(row) if row else None
+
+
+def _locked(seconds: float) -> tuple[str, str]:
+    return "terminal.locked", _("Too many wrong tries for this ticket. Try again in %(minutes)s minutes or ask "
+                                "the proctor.", minutes=max(1, round(seconds / 60)))
+
+
+def _sign_in(ticket: str, id_tail: str) -> int | tuple[str, str]:
+    """The attempt id, or a refusal: (code, translated message)."""
+    key = ticket.upper()
+    limiter = throttle()
+    locked = limiter.seconds_locked(key)
+    if locked > 0:
+        return _locked(locked)
+    s = db_session()
+    found = _candidate_by_ticket(s, ticket)
+    given = id_tail.strip().upper().encode()
+    expected = found[2].id_number[-6:].upper().encode() if found else b"\x00" * 6
+    if found is None or not hmac.compare_digest(given, expected):
+        if limiter.fail(key):
+            record(s, Actor("candidate", None, f"ticket:{ticket[:20]}", request.remote_addr),
+                   "terminal.sign_in_locked", "session_candidate", found[0].id if found else None,
+                   after={"failures": limiter.max_failures, "lock_seconds": limiter.lock_seconds})
+            s.commit()
+            return _locked(limiter.lock_seconds)
+        return "terminal.wrong_credentials", _("The admission ticket number or the ID characters are wrong.")
+    candidate, application, _person = found
+    if application.status is ApplicationStatus.WITHDRAWN:
+        return "terminal.withdrawn", _("This admission ticket is no longer valid. Ask the proctor.")
+    if candidate.paper_id is None:
+        return "terminal.not_ready", _("This exam session is not ready yet. Wait for the proctor's announcement.")
+    try:
+        attempt = attempts.attempt_of_candidate(s, candidate.id)
+    except DomainError:
+        s.rollback()
+        return "terminal.not_ready", _("This exam session is not ready yet. Wait for the proctor's announcement.")
+    if attempt.status is S.ABSENT:
+        return "terminal.absent", _("You have been recorded as absent from this exam. Ask the proctor.")
+    if attempt.status in FINISHED:
+        return "terminal.finished", _("You have already finished this exam.")
+    limiter.succeed(key)
+    record(s, _candidate_actor(candidate), "terminal.sign_in", "attempt", attempt.id,
+           after={"status": attempt.status})
+    s.commit()
+    return attempt.id
+
+
+@bp.route("/", methods=["GET", "POST"])
+@public
+def sign_in():
+    if request.method == "GET" and _signed_in_attempt_id() is not None:
+        return redirect(url_for("terminal.exam"))
+    form = SignInForm()
+    refusal = None
+    if form.validate_on_submit():
+        outcome = _sign_in(form.ticket_number.data.strip(), form.id_tail.data)
+        if isinstance(outcome, int):
+            session.clear()  # a staff sign-in on this browser ends here
+            session[SESSION_KEY] = outcome
+            return redirect(url_for("terminal.exam"))
+        refusal = outcome
+    status = 400 if form.is_submitted() and (refusal or form.errors) else 200
+    return render_template("terminal/sign_in.html", form=form, refusal=refusal), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+@public
+def sign_out():
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("terminal.sign_in"))
+
+
+# --- who is at the terminal -----------------------------------------------------------------------
+
+def _signed_in_attempt_id() -> int | None:
+    value = session.get(SESSION_KEY)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class SignedOut(Exception):
+    """No candidate is signed in on this browser (or the attempt is gone)."""
+
+
+def _attempt(*, lock: bool = False) -> Attempt:
+    attempt_id = _signed_in_attempt_id()
+    if attempt_id is None:
+        raise SignedOut()
+    attempt = db_session().get(Attempt, attempt_id)
+    if attempt is None:
+        session.pop(SESSION_KEY, None)
+        raise SignedOut()
+    return attempt
+
+
+def _candidate_actor(candidate: SessionCandidate) -> Actor:
+    return Actor("candidate", str(candidate.id), f"ticket:{candidate.ticket_number}", request.remote_addr)
+
+
+def _writable() -> None:
+    """GET handlers that may finish overdue attempts: take SQLite's write lock from the start."""
+    token = g.pop("read_only_token", None)
+    if token is not None:
+        end_read_only(token)
+
+
+@dataclass(frozen=True)
+class _Context:
+    attempt: Attempt
+    candidate: SessionCandidate
+    person: Person
+    exam: ExamSession
+    item: OperationItem | None
+    room: ExamRoom | None
+    seat: Seat | None
+
+
+def _context(s, attempt: Attempt) -> _Context:
+    candidate = s.get(SessionCandidate, attempt.candidate_id)
+    application = s.get(ExamApplication, candidate.application_id)
+    exam = s.get(ExamSession, candidate.session_id)
+    seat = s.get(Seat, attempt.seat_id) if attempt.seat_id else None
+    return _Context(attempt, candidate, s.get(Person, application.person_id), exam,
+                    s.get(OperationItem, exam.operation_item_code), s.get(ExamRoom, exam.room_id), seat)
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+@bp.route("/exam")
+@public
+def exam():
+    try:
+        attempt = _attempt()
+    except SignedOut:
+        return redirect(url_for("terminal.sign_in"))
+    if attempt.status in FINISHED:
+        return redirect(url_for("terminal.result"))
+    s = db_session()
+    context = _context(s, attempt)
+    paper = attempts.paper_of(s, attempt)
+    return render_template("terminal/exam.html", c=context, paper=paper, blueprint=paper.blueprint,
+                           config=_page_config(attempt, paper))
+
+
+def _page_config(attempt: Attempt, paper) -> dict[str, Any]:
+    return {
+        "attemptId": attempt.id,
+        "urls": {"state": url_for("terminal.api_state"), "start": url_for("terminal.api_start"),
+                 "save": url_for("terminal.api_save"), "heartbeat": url_for("terminal.api_heartbeat"),
+                 "submit": url_for("terminal.api_submit"), "result": url_for("terminal.result"),
+                 "signIn": url_for("terminal.sign_in")},
+        "heartbeatSeconds": 5,
+        "text": {
+            "connected": _("Connected"), "reconnecting": _("Reconnecting"), "offline": _("Offline"),
+            "queued": _("Unsaved: %(count)s"), "allSaved": _("All answers saved"),
+            "question": _("Question %(n)s of %(total)s"), "points": _("%(points)s points"),
+            "judge": _("True or false"), "single": _("Single choice"), "multi": _("Multiple choice"),
+            "multiHint": _("Choose every correct option."),
+            "mark": _("Mark for review (M)"), "unmark": _("Remove mark (M)"),
+            "unanswered": _("%(count)s questions are unanswered: %(list)s"),
+            "noneUnanswered": _("You have answered every question."),
+            "markedList": _("Marked for review: %(list)s"),
+            "waitCheckIn": _("The proctor has not confirmed your identity yet. Please wait at your seat."),
+            "canStart": _("Your identity has been confirmed. You may start when the proctor says so."),
+            "saving": _("Saving your last answers before submitting…"),
+            "cannotSubmitOffline": _("Some answers are not saved yet. Wait for the connection to come back, "
+                                     "then submit."),
+            "error": _("The server refused the request: %(message)s"),
+            "timeLow": _("Less than 5 minutes left"),
+        },
+    }
+
+
+@bp.route("/result")
+@public
+def result():
+    try:
+        attempt = _attempt()
+    except SignedOut:
+        return redirect(url_for("terminal.sign_in"))
+    if attempt.status not in FINISHED:
+        return redirect(url_for("terminal.exam"))
+    s = db_session()
+    context = _context(s, attempt)
+    paper = attempts.paper_of(s, attempt)
+    answered = _answered_count(s, attempt)
+    # The exam's policy: the score is shown at once, unless the attempt was terminated (score cancelled).
+    show_score = attempt.status in (S.SUBMITTED, S.TIMED_OUT) and not attempt.score_cancelled \
+        and attempt.score is not None
+    return render_template("terminal/result.html", c=context, paper=paper, blueprint=paper.blueprint,
+                           answered=answered, show_score=show_score)
+
+
+def _answered_count(s, attempt: Attempt) -> int:
+    return sum(1 for chosen in s.scalars(sa.select(AttemptAnswer.chosen)
+                                         .where(AttemptAnswer.attempt_id == attempt.id)) if chosen)
+
+
+# --- the page's JSON API --------------------------------------------------------------------------
+
+def _json_error(status: int, code: str, message: str, details: dict | None = None):
+    return jsonify(code=code, message=message, details=details or {}), status
+
+
+def _is_api() -> bool:
+    return request.path.startswith(API_PATH)
+
+
+@bp.errorhandler(SignedOut)
+def _signed_out(_error: SignedOut):
+    if _is_api():
+        return _json_error(409, "terminal.signed_out", _("No candidate is signed in at this terminal."))
+    return redirect(url_for("terminal.sign_in"))
+
+
+@bp.errorhandler(DomainError)
+def _domain(error: DomainError):
+    db_session().rollback()
+    if _is_api():
+        return _json_error(error.http_status, error.code, error.render(_), domain_error_details(error))
+    return error_response(error.http_status, error.code, error.render(_), domain_error_details(error))
+
+
+@bp.errorhandler(CSRFError)
+def _csrf(_error: CSRFError):
+    message = _("The form has expired or is missing its security token; reload the page and try again.")
+    if _is_api():
+        return _json_error(400, "csrf.invalid", message)
+    return error_response(400, "csrf.invalid", message)
+
+
+@bp.errorhandler(HTTPException)
+def _http(error: HTTPException):
+    status = error.code or 500
+    if _is_api():
+        return _json_error(status, f"http.{status}", _http_message(status))
+    return error_response(status, f"http.{status}", _http_message(status))
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise _Invalid({"_": [_("The request body is not valid JSON.")]}, code="request.invalid_json", status=400)
+    return body
+
+
+class _Invalid(Exception):
+    def __init__(self, details: dict[str, list[str]], *, code: str = "request.invalid", status: int = 422):
+        super().__init__(code)
+        self.details, self.code, self.status = details, code, status
+
+
+@bp.errorhandler(_Invalid)
+def _invalid(error: _Invalid):
+    message = _("The request body is not valid JSON.") if error.status == 400 else _("Some fields are invalid.")
+    return _json_error(error.status, error.code, message, error.details)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _save_values(body: dict[str, Any]) -> dict[str, Any]:
+    problems: dict[str, list[str]] = {}
+    position, chosen, marked, seq = (body.get("position"), body.get("chosen", []), body.get("marked", False),
+                                     body.get("seq"))
+    if not _is_int(position):
+        problems["position"] = [_("Not a valid integer.")]
+    if not isinstance(chosen, list) or len(chosen) > 6 or not all(_is_int(i) for i in chosen):
+        problems["chosen"] = [_("Give the chosen options as a list of option numbers.")]
+    if not isinstance(marked, bool):
+        problems["marked"] = [_("Not a valid boolean.")]
+    if not _is_int(seq):
+        problems["seq"] = [_("Not a valid integer.")]
+    unknown = sorted(set(body) - {"position", "chosen", "marked", "seq"})
+    for name in unknown:
+        problems[name] = [_("Unknown field.")]
+    if problems:
+        raise _Invalid(problems)
+    return {"position": position, "chosen": chosen, "marked": marked, "seq": seq}
+
+
+def _seconds(value: float) -> float:
+    return round(max(0.0, value), 1)
+
+
+def _clock(s, attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
+    return {"status": attempt.status.value, "remaining_seconds": _seconds(attempts.remaining_seconds(s, attempt, now))}
+
+
+def _state(s, attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
+    paper = attempts.paper_of(s, attempt)
+    # Question text only once the exam is under way; answer keys never (not even after the end).
+    visible = attempt.status in (S.IN_PROGRESS, S.PAUSED)
+    questions = [{"position": q.position, "type": q.type, "stem": q.stem, "options": list(q.options),
+                  "points": q.points} for q in paper.questions] if visible else []
+    answers = [{"position": a.position, "chosen": list(a.chosen), "marked": a.marked, "seq": a.seq}
+               for a in s.scalars(sa.select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
+                                  .order_by(AttemptAnswer.position))] if visible else []
+    return {"attempt_id": attempt.id, **_clock(s, attempt, now), "last_seq": attempt.last_seq,
+            "question_count": len(paper.questions), "questions": questions, "answers": answers,
+            "csrf_token": generate_csrf()}
+
+
+@bp.route("/api/state")
+@public
+def api_state():
+    _writable()
+    attempt_id = _attempt().id
+    s = db_session()
+    now = utcnow()
+    attempts.finish_overdue(s, now=now)
+    s.commit()
+    return jsonify(_state(s, attempts.get_attempt(s, attempt_id), now))
+
+
+@bp.route("/api/start", methods=["POST"])
+@public
+def api_start():
+    attempt = _attempt()
+    s = db_session()
+    now = utcnow()
+    if attempt.status is S.SCHEDULED:
+        raise Conflict("terminal.not_checked_in",
+                       N_("The proctor has not confirmed your identity yet. Please wait at your seat."))
+    candidate = s.get(SessionCandidate, attempt.candidate_id)
+    attempt = attempts.start(s, _candidate_actor(candidate), attempt.id, now=now)
+    s.commit()
+    return jsonify(_state(s, attempt, now))
+
+
+@bp.route("/api/save", methods=["POST"])
+@public
+def api_save():
+    attempt_id = _attempt().id
+    values = _save_values(_body())
+    s = db_session()
+    now = utcnow()
+    try:
+        ack = attempts.save_answer(s, attempt_id, now=now, **values)
+    except DomainError:
+        # Nothing of the refused save is written; an attempt it found overdue is finished all the same.
+        s.commit()
+        raise
+    s.commit()  # acknowledged only once durable
+    return jsonify(seq=ack.seq, applied=ack.applied, remaining_seconds=_seconds(ack.remaining_seconds),
+                   status=ack.status.value)
+
+
+@bp.route("/api/heartbeat", methods=["POST"])
+@public
+def api_heartbeat():
+    attempt_id = _attempt().id
+    s = db_session()
+    now = utcnow()
+    attempts.finish_overdue(s, now=now)
+    attempt = attempts.heartbeat(s, attempt_id, now=now)
+    s.commit()
+    return jsonify(**_clock(s, attempt, now), last_seq=attempt.last_seq, csrf_token=generate_csrf())
+
+
+@bp.route("/api/submit", methods=["POST"])
+@public
+def api_submit():
+    attempt = _attempt()
+    s = db_session()
+    now = utcnow()
+    if attempt.status not in FINISHED:  # a second click, or the deadline came first: the end stands
+        candidate = s.get(SessionCandidate, attempt.candidate_id)
+        attempt = attempts.submit(s, _candidate_actor(candidate), attempt.id, now=now)
+        s.commit()
+    return jsonify(**_clock(s, attempt, now), result_url=url_for("terminal.result"))
+
+
+__all__ = ["SESSION_KEY", "SignInThrottle", "bp"]

@@ -1,0 +1,176 @@
+# ruff: noqa: F811  (pytest fixtures imported from live.py are used as parameters)
+"""Exam day in a real browser against a real server process: reload, server kill -9, pause, deadline, move.
+
+Each test takes its own demo candidate of the closed demo session; the proctor acts through the hall
+console's endpoints with a signed-in browser context (as at the hall PC)."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from live import browser, live_server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.usefixtures("live_server")
+WAIT_MS = 15_000
+
+
+def candidates(server) -> list[tuple[int, str, str, int]]:
+    """(candidate id, ticket number, ID number, session id) of the demo's closed session, in seat order."""
+    return server.query(
+        "SELECT sc.id, sc.ticket_number, p.id_number, sc.session_id FROM session_candidates sc "
+        "JOIN exam_applications a ON a.id = sc.application_id JOIN persons p ON p.id = a.person_id ORDER BY sc.id")
+
+
+def wait_for(condition, timeout: float = 15.0, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def answers_saved(server, candidate_id: int) -> int:
+    rows = server.query("SELECT count(*) FROM attempt_answers aa JOIN attempts a ON a.id = aa.attempt_id "
+                        "WHERE a.candidate_id = ?", (candidate_id,))
+    return rows[0][0]
+
+
+def attempt_status(server, candidate_id: int) -> str | None:
+    rows = server.query("SELECT status FROM attempts WHERE candidate_id = ?", (candidate_id,))
+    return rows[0][0] if rows else None
+
+
+class Proctor:
+    def __init__(self, browser, server, session_id: int) -> None:
+        self.server, self.session_id = server, session_id
+        self.page = browser.new_context().new_page()
+        self.page.goto(f"{server.url}/login")
+        self.page.fill("input[name=username]", "proctor")
+        self.page.fill("input[name=password]", "Demo2026exam")
+        self.page.click("main button[type=submit]")
+        self.page.goto(f"{server.url}/hall/sessions/{session_id}")
+
+    def post(self, candidate_id: int, action: str, **form) -> None:
+        token = self.page.locator("input[name=csrf_token]").first.get_attribute("value")
+        response = self.page.request.post(
+            f"{self.server.url}/hall/sessions/{self.session_id}/candidates/{candidate_id}/{action}",
+            form={"csrf_token": token, **form})
+        assert response.ok, response.text()
+
+
+def sign_in(browser, server, ticket: str, id_number: str):
+    page = browser.new_context().new_page()
+    page.goto(f"{server.url}/terminal/")
+    page.fill("input[name=ticket_number]", ticket)
+    page.fill("input[name=id_tail]", id_number[-6:])
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/terminal/exam", timeout=WAIT_MS)
+    return page
+
+
+def start_exam(page):
+    page.locator("#start").click(timeout=WAIT_MS)
+    page.locator("#exam").wait_for(state="visible", timeout=WAIT_MS)
+
+
+def answer_current(page, choice: str = "1"):
+    page.keyboard.press(choice)
+    page.keyboard.press("ArrowRight")
+
+
+@pytest.fixture
+def candidate(request, live_server):
+    """A fresh demo candidate per test (the demo session has six)."""
+    index = request.node.get_closest_marker("candidate").args[0]
+    return candidates(live_server)[index]
+
+
+@pytest.mark.candidate(0)
+def test_answers_survive_a_reload(browser, live_server, candidate):
+    candidate_id, ticket, id_number, session_id = candidate
+    Proctor(browser, live_server, session_id).post(candidate_id, "check-in")
+    page = sign_in(browser, live_server, ticket, id_number)
+    start_exam(page)
+    for choice in ("1", "2", "1"):
+        answer_current(page, choice)
+    wait_for(lambda: answers_saved(live_server, candidate_id) == 3, message="three acknowledged answers")
+    page.reload()
+    page.locator("#exam").wait_for(state="visible", timeout=WAIT_MS)
+    wait_for(lambda: page.locator("#count-answered").inner_text() == "3", message="the grid after the reload")
+
+
+@pytest.mark.candidate(1)
+def test_nothing_acknowledged_is_lost_when_the_server_is_killed(browser, live_server, candidate):
+    candidate_id, ticket, id_number, session_id = candidate
+    Proctor(browser, live_server, session_id).post(candidate_id, "check-in")
+    page = sign_in(browser, live_server, ticket, id_number)
+    start_exam(page)
+    answer_current(page, "1")
+    answer_current(page, "2")
+    wait_for(lambda: answers_saved(live_server, candidate_id) == 2, message="two acknowledged answers")
+    live_server.kill()
+    answer_current(page, "1")          # answered while the server is down: queued in the page
+    time.sleep(1)
+    live_server.start()
+    wait_for(lambda: answers_saved(live_server, candidate_id) == 3, timeout=30, message="the queued answer replayed")
+    page.reload()
+    page.locator("#exam").wait_for(state="visible", timeout=WAIT_MS)
+    wait_for(lambda: page.locator("#count-answered").inner_text() == "3", message="all three answers after restart")
+
+
+@pytest.mark.candidate(2)
+def test_the_proctor_pauses_and_the_terminal_shows_it(browser, live_server, candidate):
+    candidate_id, ticket, id_number, session_id = candidate
+    proctor = Proctor(browser, live_server, session_id)
+    proctor.post(candidate_id, "check-in")
+    page = sign_in(browser, live_server, ticket, id_number)
+    start_exam(page)
+    proctor.post(candidate_id, "pause", reason="考场停电")
+    page.locator("#pause").wait_for(state="visible", timeout=WAIT_MS)
+    proctor.post(candidate_id, "resume", reason="恢复供电")
+    page.locator("#pause").wait_for(state="hidden", timeout=WAIT_MS)
+
+
+@pytest.mark.candidate(3)
+def test_the_server_submits_at_the_deadline(browser, live_server, candidate):
+    candidate_id, ticket, id_number, session_id = candidate
+    Proctor(browser, live_server, session_id).post(candidate_id, "check-in")
+    page = sign_in(browser, live_server, ticket, id_number)
+    start_exam(page)
+    answer_current(page, "1")
+    wait_for(lambda: answers_saved(live_server, candidate_id) == 1, message="the answer")
+    page.context.close()                # the terminal is gone
+    soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=3)).replace(tzinfo=None)
+    live_server.execute("UPDATE attempts SET deadline_at = ? WHERE candidate_id = ?",
+                        (soon.isoformat(sep=" "), candidate_id))
+    wait_for(lambda: attempt_status(live_server, candidate_id) == "timed_out", timeout=30,
+             message="the server's own timeout")
+
+
+@pytest.mark.candidate(4)
+def test_a_move_to_a_spare_terminal_continues_the_same_attempt(browser, live_server, candidate):
+    candidate_id, ticket, id_number, session_id = candidate
+    proctor = Proctor(browser, live_server, session_id)
+    proctor.post(candidate_id, "check-in")
+    first = sign_in(browser, live_server, ticket, id_number)
+    start_exam(first)
+    answer_current(first, "1")
+    wait_for(lambda: answers_saved(live_server, candidate_id) == 1, message="the first answer")
+    taken = {row[0] for row in live_server.query(
+        "SELECT seat_id FROM session_candidates WHERE session_id = ? AND seat_id IS NOT NULL", (session_id,))}
+    spare = live_server.query(
+        "SELECT s.id FROM seats s JOIN exam_sessions e ON e.room_id = s.room_id WHERE e.id = ? ORDER BY s.id",
+        (session_id,))
+    seat_id = next(row[0] for row in spare if row[0] not in taken)
+    proctor.post(candidate_id, "move", seat_id=str(seat_id), reason="终端黑屏")
+    first.context.close()
+    second = sign_in(browser, live_server, ticket, id_number)   # at the spare terminal
+    second.locator("#exam").wait_for(state="visible", timeout=WAIT_MS)
+    wait_for(lambda: second.locator("#count-answered").inner_text() == "1", message="the answer at the new seat")
+    second.keyboard.press("ArrowRight")   # on to question 2, then answer it
+    answer_current(second, "2")
+    wait_for(lambda: answers_saved(live_server, candidate_id) == 2, message="an answer from the spare terminal")
