@@ -64,6 +64,12 @@ def _event(session: Session, actor: Actor, attempt: Attempt, action: str, before
            after={"status": after, "reason": reason, **(details or {})})
 
 
+def note(session: Session, actor: Actor, attempt: Attempt, action: str, reason: str | None,
+         details: dict | None = None, *, now: dt.datetime | None = None) -> None:
+    """Put something on the attempt's history without changing its state (e.g. an irregularity report)."""
+    _event(session, actor, attempt, action, attempt.status, attempt.status, reason, details, now or utcnow())
+
+
 def get_attempt(session: Session, attempt_id: int, *, lock: bool = False) -> Attempt:
     if lock and session.get_bind().dialect.name == "postgresql":
         fetch(session, Attempt, attempt_id, _not_found())

@@ -359,11 +359,7 @@ def report_irregularity(session: Session, actor: Actor, exam_session: ExamSessio
     occupant = _occupant(session, exam_session, seat.id) if seat else None
     if occupant is not None and occupant.paper_id is not None:
         attempt = attempts.attempt_of_candidate(session, occupant.id)
-        session.add(AttemptEvent(attempt_id=attempt.id, at=now, action="irregularity",
-                                 from_status=attempt.status.value, to_status=attempt.status.value,
-                                 actor_label=f"{actor.type}:{actor.label}", reason=text, details=details))
-        record(session, actor, "attempt.irregularity", "attempt", attempt.id,
-               after={"status": attempt.status, "reason": text, **details})
+        attempts.note(session, actor, attempt, "irregularity", text, details, now=now)
         name = session.scalar(sa.select(Person.name).join(ExamApplication, ExamApplication.person_id == Person.id)
                               .where(ExamApplication.id == occupant.application_id))
     else:
