@@ -7,6 +7,8 @@ not audited one by one: the answer rows with their sequence numbers are the reco
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -98,8 +100,27 @@ def attempt_of_candidate(session: Session, candidate_id: int) -> Attempt:
     return attempt
 
 
+_PAPERS: OrderedDict[tuple[str, int], FrozenPaper] = OrderedDict()
+_PAPERS_KEPT = 2048
+_PAPERS_LOCK = threading.Lock()
+
+
 def paper_of(session: Session, attempt: Attempt) -> FrozenPaper:
-    return FrozenPaper.from_dict(session.get(Paper, attempt.paper_id).snapshot)
+    """The attempt's frozen paper. Papers never change once drawn, so each process keeps the most recently used
+    ones decoded: every save checks its answer against the paper, and decoding the snapshot each time
+    dominated the save path."""
+    key = (str(session.get_bind().url), attempt.paper_id)
+    with _PAPERS_LOCK:
+        paper = _PAPERS.get(key)
+        if paper is not None:
+            _PAPERS.move_to_end(key)
+            return paper
+    paper = FrozenPaper.from_dict(session.get(Paper, attempt.paper_id).snapshot)
+    with _PAPERS_LOCK:
+        _PAPERS[key] = paper
+        if len(_PAPERS) > _PAPERS_KEPT:
+            _PAPERS.popitem(last=False)
+    return paper
 
 
 def duration_seconds(paper: FrozenPaper) -> float:
