@@ -8,24 +8,20 @@ import pytest
 import sqlalchemy as sa
 
 from exam_center.domain.errors import Conflict, ValidationError
-from exam_center.models import (ApplicationKind, ApplicationStatus, Attempt, AttemptAnswer, AttemptEvent,
+from exam_center.models import (Attempt, AttemptAnswer, AttemptEvent,
                                 AttemptStatus, AuditEvent, ExamApplication, ExamPart, ExamResult, ExamRoom,
                                 ExamSession, OrganisationKind, RoomKind, ScoredResponse, Seat, SessionCandidate,
                                 SessionStatus)
-from exam_center.services import attempts, bank_items, blueprints, papers
+from exam_center.services import attempts, papers
 from exam_center.services.audit import Actor, verify_chain
-from exam_center.services.people import register_person
 from exam_center.domain.idcard import make_id_number
-from question_bank.blueprint import Blueprint, Section
-from question_bank.items import CognitiveLevel, ItemStatus, ItemType, Scope, Use, build_content
 
+from exam_day import scheduled_candidate, small_exam_bank
 from conftest import SYSTEM
 
 T0 = dt.datetime(2026, 12, 5, 1, 0, tzinfo=dt.timezone.utc)
 PROCTOR = Actor("staff", "99", "proctor")
 CANDIDATE = Actor("candidate", "1", "ticket")
-SMALL = Blueprint("1.2", (Section(ItemType.JUDGE, 4, 10), Section(ItemType.SINGLE, 4, 10),
-                          Section(ItemType.MULTI, 2, 10)), duration_minutes=30, pass_mark=80, name="小卷")
 
 
 @dataclass
@@ -39,17 +35,7 @@ class Seated:
 def seated(db, world) -> Seated:
     centre = world.organisations[OrganisationKind.EXAM_CENTRE]
     with db.transaction() as s:
-        for n in range(12):
-            item_type = (ItemType.JUDGE, ItemType.SINGLE, ItemType.MULTI)[n % 3]
-            options = [] if item_type is ItemType.JUDGE else [f"题{n}甲", f"题{n}乙", f"题{n}丙", f"题{n}丁"]
-            answer = "T" if item_type is ItemType.JUDGE else "B" if item_type is ItemType.SINGLE else "AC"
-            content, problems = build_content(type=item_type, stem=f"第{n}题", options=options, answer=answer,
-                                              explanation="解析", knowledge_point="防触电技术",
-                                              cognitive_level=CognitiveLevel.MASTER, difficulty=3)
-            assert not problems
-            bank_items.create_item(s, SYSTEM, operation_item="1.2", scope=Scope.NATIONAL, use=Use.EXAM,
-                                   province_code=None, content=content, status=ItemStatus.ACTIVE)
-        blueprint = blueprints.save_blueprint(s, SYSTEM, operation_item="1.2", name="小卷", definition=SMALL)
+        blueprint = small_exam_bank(s)
         paper = papers.draw_papers(s, SYSTEM, blueprint.id, seeds=[7])[0]
         room = ExamRoom(centre_id=centre, name="理论一", kind=RoomKind.THEORY)
         other = ExamRoom(centre_id=centre, name="理论二", kind=RoomKind.THEORY)
@@ -61,18 +47,10 @@ def seated(db, world) -> Seated:
                            blueprint_id=blueprint.id, starts_at=T0, duration_minutes=30, capacity=2,
                            status=SessionStatus.CLOSED)
         s.add(exam)
-        person = register_person(s, SYSTEM, id_number=make_id_number("110105", dt.date(1990, 1, 1), 11),
-                                 name="张三", education="senior_high", phone="13800138000")
-        application = ExamApplication(person_id=person.id, operation_item_code="1.2", kind=ApplicationKind.INITIAL,
-                                      part=ExamPart.THEORY, health_declared=True, filed_on=dt.date(2026, 11, 20),
-                                      exam_deadline=dt.date(2027, 1, 19), status=ApplicationStatus.SCHEDULED,
-                                      gate=[], rule_set="ORDER30_2015")
-        s.add(application)
         s.flush()
-        candidate = SessionCandidate(session_id=exam.id, application_id=application.id, seat_id=seats[0].id,
-                                     ticket_number="T0001", paper_id=paper.id)
-        s.add(candidate)
-        s.flush()
+        candidate = scheduled_candidate(s, exam_session_id=exam.id, seat_id=seats[0].id, paper_id=paper.id,
+                                        id_number=make_id_number("110105", dt.date(1990, 1, 1), 11), name="张三",
+                                        ticket_number="T0001")
         return Seated(candidate.id, seats[1].id, seats[2].id)
 
 

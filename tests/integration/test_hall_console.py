@@ -10,18 +10,16 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from exam_day import scheduled_candidate, small_exam_bank
 from conftest import FACES, SYSTEM
 
 from exam_center.domain.idcard import make_id_number
 from exam_center.models import (
-    ApplicationKind,
-    ApplicationStatus,
     Attempt,
     AttemptEvent,
     AttemptStatus,
     AuditEvent,
     Duty,
-    ExamApplication,
     ExamPart,
     ExamRoom,
     ExamSession,
@@ -35,22 +33,11 @@ from exam_center.models import (
     StaffUser,
     utcnow,
 )
-from exam_center.services import attempts, bank_items, blueprints, hall, papers
+from exam_center.services import attempts, hall, papers
 from exam_center.services.audit import Actor, verify_chain
-from exam_center.services.people import register_person, set_person_photo
-from question_bank.blueprint import Blueprint, Section
-from question_bank.items import (
-    CognitiveLevel,
-    ItemStatus,
-    ItemType,
-    Scope,
-    Use,
-    build_content,
-)
+from exam_center.services.people import set_person_photo
 
 CANDIDATE = Actor("candidate", "1", "ticket")
-SMALL = Blueprint("1.2", (Section(ItemType.JUDGE, 4, 10), Section(ItemType.SINGLE, 4, 10),
-                          Section(ItemType.MULTI, 2, 10)), duration_minutes=30, pass_mark=80, name="小卷")
 REASON_REQUIRED = "请填写操作原因"
 
 
@@ -76,17 +63,7 @@ def hall_world(db, app, world) -> Hall:
     centre = world.organisations[OrganisationKind.EXAM_CENTRE]
     store = app.extensions["exam_center.evidence"]
     with db.transaction() as s:
-        for n in range(12):
-            item_type = (ItemType.JUDGE, ItemType.SINGLE, ItemType.MULTI)[n % 3]
-            options = [] if item_type is ItemType.JUDGE else [f"题{n}甲", f"题{n}乙", f"题{n}丙", f"题{n}丁"]
-            answer = "T" if item_type is ItemType.JUDGE else "B" if item_type is ItemType.SINGLE else "AC"
-            content, problems = build_content(type=item_type, stem=f"第{n}题", options=options, answer=answer,
-                                              explanation="解析", knowledge_point="防触电技术",
-                                              cognitive_level=CognitiveLevel.MASTER, difficulty=3)
-            assert not problems
-            bank_items.create_item(s, SYSTEM, operation_item="1.2", scope=Scope.NATIONAL, use=Use.EXAM,
-                                   province_code=None, content=content, status=ItemStatus.ACTIVE)
-        blueprint = blueprints.save_blueprint(s, SYSTEM, operation_item="1.2", name="小卷", definition=SMALL)
+        blueprint = small_exam_bank(s)
         drawn = papers.draw_papers(s, SYSTEM, blueprint.id, seeds=[7, 8, 9])
         room = ExamRoom(centre_id=centre, name="理论一", kind=RoomKind.THEORY)
         other_room = ExamRoom(centre_id=centre, name="理论二", kind=RoomKind.THEORY)
@@ -105,20 +82,11 @@ def hall_world(db, app, world) -> Hall:
         s.add(SessionStaff(session_id=exam.id, user_id=proctor.id, duty=Duty.PROCTOR))
 
         def candidate(n, name, session, seat, paper, photo=None):
-            person = register_person(s, SYSTEM, id_number=make_id_number("110105", dt.date(1990, 1, n), 11 + n),
-                                     name=name, education="senior_high", phone="13800138000")
+            row = scheduled_candidate(s, exam_session_id=session.id, seat_id=seat.id, paper_id=paper.id,
+                                      id_number=make_id_number("110105", dt.date(1990, 1, n), 11 + n), name=name,
+                                      ticket_number=f"T000{n}")
             if photo:
-                set_person_photo(s, SYSTEM, store, person.id, photo)
-            application = ExamApplication(person_id=person.id, operation_item_code="1.2",
-                                          kind=ApplicationKind.INITIAL, part=ExamPart.THEORY, health_declared=True,
-                                          filed_on=dt.date(2026, 11, 20), exam_deadline=dt.date(2027, 1, 19),
-                                          status=ApplicationStatus.SCHEDULED, gate=[], rule_set="ORDER30_2015")
-            s.add(application)
-            s.flush()
-            row = SessionCandidate(session_id=session.id, application_id=application.id, seat_id=seat.id,
-                                   ticket_number=f"T000{n}", paper_id=paper.id)
-            s.add(row)
-            s.flush()
+                set_person_photo(s, SYSTEM, store, row.application.person_id, photo)
             return row.id
         a = candidate(1, "张三", exam, seats["01"], drawn[0], photo=(FACES / "obama_1.jpg").read_bytes())
         b = candidate(2, "李四", exam, seats["02"], drawn[1])

@@ -11,21 +11,17 @@ import sqlalchemy as sa
 
 from exam_center.cli import _start_attempt_sweeper
 from exam_center.domain.idcard import make_id_number
-from exam_center.models import (ApplicationKind, ApplicationStatus, Attempt, AttemptAnswer, AttemptStatus, AuditEvent,
+from exam_center.models import (ApplicationStatus, Attempt, AttemptAnswer, AttemptStatus, AuditEvent,
                                 ExamApplication, ExamPart, ExamRoom, ExamSession, OrganisationKind, Role, RoomKind,
                                 Seat, SessionCandidate, SessionStatus, utcnow)
-from exam_center.services import attempts, bank_items, blueprints, papers
+from exam_center.services import attempts, papers
 from exam_center.services.audit import Actor
-from exam_center.services.people import register_person
 from exam_center.web.terminal import SESSION_KEY, SignInThrottle
-from question_bank.blueprint import Blueprint, Section
-from question_bank.items import CognitiveLevel, ItemStatus, ItemType, Scope, Use, build_content
 
+from exam_day import scheduled_candidate, small_exam_bank
 from conftest import SYSTEM
 
 PROCTOR = Actor("staff", "99", "proctor")
-SMALL = Blueprint("1.2", (Section(ItemType.JUDGE, 4, 10), Section(ItemType.SINGLE, 4, 10),
-                          Section(ItemType.MULTI, 2, 10)), duration_minutes=30, pass_mark=80, name="小卷")
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 FORM_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -49,17 +45,7 @@ def hall(db, world) -> Hall:
     """A closed theory session with candidates A1 and B2 (papers drawn), and C3 in a session still open."""
     centre = world.organisations[OrganisationKind.EXAM_CENTRE]
     with db.transaction() as s:
-        for n in range(12):
-            item_type = (ItemType.JUDGE, ItemType.SINGLE, ItemType.MULTI)[n % 3]
-            options = [] if item_type is ItemType.JUDGE else [f"题{n}甲", f"题{n}乙", f"题{n}丙", f"题{n}丁"]
-            answer = "T" if item_type is ItemType.JUDGE else "B" if item_type is ItemType.SINGLE else "AC"
-            content, problems = build_content(type=item_type, stem=f"第{n}题", options=options, answer=answer,
-                                              explanation="解析", knowledge_point="防触电技术",
-                                              cognitive_level=CognitiveLevel.MASTER, difficulty=3)
-            assert not problems
-            bank_items.create_item(s, SYSTEM, operation_item="1.2", scope=Scope.NATIONAL, use=Use.EXAM,
-                                   province_code=None, content=content, status=ItemStatus.ACTIVE)
-        blueprint = blueprints.save_blueprint(s, SYSTEM, operation_item="1.2", name="小卷", definition=SMALL)
+        blueprint = small_exam_bank(s)
         drawn = papers.draw_papers(s, SYSTEM, blueprint.id, seeds=[7, 8])
         room = ExamRoom(centre_id=centre, name="理论一", kind=RoomKind.THEORY)
         s.add(room)
@@ -81,18 +67,9 @@ def hall(db, world) -> Hall:
         for n, (ticket, name, number, exam, paper) in enumerate([("A1", "张三", numbers[0], closed, drawn[0]),
                                                                  ("B2", "李四", numbers[1], closed, drawn[1]),
                                                                  ("C3", "王五", numbers[2], still_open, None)]):
-            person = register_person(s, SYSTEM, id_number=number, name=name, education="senior_high",
-                                     phone="13800138000")
-            application = ExamApplication(person_id=person.id, operation_item_code="1.2",
-                                          kind=ApplicationKind.INITIAL, part=ExamPart.THEORY, health_declared=True,
-                                          filed_on=dt.date(2026, 11, 20), exam_deadline=dt.date(2027, 1, 19),
-                                          status=ApplicationStatus.SCHEDULED, gate=[], rule_set="ORDER30_2015")
-            s.add(application)
-            s.flush()
-            candidate = SessionCandidate(session_id=exam.id, application_id=application.id, seat_id=seats[n].id,
-                                         ticket_number=f"2026T{ticket}", paper_id=paper.id if paper else None)
-            s.add(candidate)
-            s.flush()
+            candidate = scheduled_candidate(s, exam_session_id=exam.id, seat_id=seats[n].id,
+                                            paper_id=paper.id if paper else None, id_number=number, name=name,
+                                            ticket_number=f"2026T{ticket}")
             tickets[f"2026T{ticket}"] = number[-6:]
             candidates[f"2026T{ticket}"] = candidate.id
     return Hall(tickets, candidates)
