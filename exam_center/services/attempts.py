@@ -10,7 +10,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -129,13 +129,18 @@ def duration_seconds(paper: FrozenPaper) -> float:
 
 def remaining_seconds(session: Session, attempt: Attempt, now: dt.datetime) -> float:
     """Server-side time left; the terminal only displays it."""
+    return time_left(attempt, now, lambda: duration_seconds(paper_of(session, attempt)))
+
+
+def time_left(attempt: Attempt, now: dt.datetime, duration: Callable[[], float]) -> float:
+    """The clock rule; ``duration`` (the paper's, in seconds) is asked for only before the start."""
     if attempt.status is S.IN_PROGRESS:
         return max(0.0, (attempt.deadline_at - now).total_seconds())
     if attempt.status is S.PAUSED:
         return attempt.remaining_seconds or 0.0
     if attempt.status in FINISHED:
         return 0.0
-    return duration_seconds(paper_of(session, attempt)) + (attempt.remaining_seconds or 0.0)
+    return duration() + (attempt.remaining_seconds or 0.0)
 
 
 # --- proctor and candidate actions --------------------------------------------------------------

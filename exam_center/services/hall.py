@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from exam_center.domain.errors import N_, InvalidFields, NotFound, ValidationError
 from exam_center.models import (
-    FINISHED,
     Attempt,
     AttemptAnswer,
     AttemptEvent,
@@ -193,14 +192,8 @@ def _facts(session: Session, paper_ids: set[int]) -> dict[int, tuple[int, float]
 
 
 def _remaining(attempt: Attempt, duration: float, now: dt.datetime) -> float:
-    """As attempts.remaining_seconds, without loading the frozen paper for every seat on every refresh."""
-    if attempt.status is S.IN_PROGRESS:
-        return max(0.0, (attempt.deadline_at - now).total_seconds())
-    if attempt.status is S.PAUSED:
-        return attempt.remaining_seconds or 0.0
-    if attempt.status in FINISHED:
-        return 0.0
-    return duration + (attempt.remaining_seconds or 0.0)
+    """As attempts.remaining_seconds, with the duration known: no frozen paper loaded per seat per refresh."""
+    return attempts.time_left(attempt, now, lambda: duration)
 
 
 def hall_state(session: Session, exam_session: ExamSession, *, now: dt.datetime | None = None) -> HallState:
