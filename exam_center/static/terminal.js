@@ -154,8 +154,9 @@
           store.queue = store.queue.filter(function (e) { return e.seq !== entry.seq; });
           persist();
         }
-        // Not in progress (paused, ended) or an expired token: the state decides what comes next.
-        refreshState();
+        // Not in progress (paused, ended) or an expired token: the state decides what comes next, and
+        // what is still queued is tried again (pump does nothing unless the exam is in progress).
+        refreshState().then(scheduleRetry);
         return false;
       }, function () { connectionLost(); scheduleRetry(); return false; })
       .catch(function () { scheduleRetry(); return false; })
@@ -205,7 +206,7 @@
     heartbeatBusy = true;
     call(cfg.urls.heartbeat, "POST", {}).then(function (reply) {
       heartbeatBusy = false;
-      if (!reply.ok) { if (!refused(reply)) { showError(reply.data.message); } return; }
+      if (!reply.ok) { if (!refused(reply)) { showError(reply.data.message); refreshState(); } return; }
       var wasDown = connKind !== "connected";
       setConn("connected");
       setClock(reply.data.remaining_seconds);

@@ -49,10 +49,21 @@ class LiveServer:
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout
 
+    @property
+    def log_path(self) -> Path:
+        return self.instance_dir / "server.log"
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of what the server processes printed (for failure messages)."""
+        if not self.log_path.exists():
+            return "(no server log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
     def start(self) -> None:
-        self.process = subprocess.Popen([str(PROJECT_ROOT / ".venv/bin/exam-center"), "run"], env=self.env,
-                                        cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen([str(PROJECT_ROOT / ".venv/bin/exam-center"), "run"], env=self.env,
+                                            cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -23,14 +23,27 @@ def candidates(server) -> list[tuple[int, str, str, int]]:
         "JOIN exam_applications a ON a.id = sc.application_id JOIN persons p ON p.id = a.person_id ORDER BY sc.id")
 
 
-def wait_for(condition, timeout: float = 15.0, message: str = "condition"):
+def wait_for(condition, timeout: float = 15.0, message: str = "condition", describe=None):
+    """Poll ``condition``; on timeout, fail with ``describe()`` (what the page and server show) if given."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {message}")
+    raise AssertionError(f"timed out waiting for {message}" + (f"\n{describe()}" if describe else ""))
+
+
+def terminal_report(page, server) -> str:
+    """What the terminal page shows and holds (status line, queue, message), and the server's log tail."""
+    shown = page.evaluate("""() => ({
+        conn: (document.getElementById("conn") || {}).className,
+        connText: (document.getElementById("conn-text") || {}).textContent,
+        queueText: (document.getElementById("queue-text") || {}).textContent,
+        intro: (document.getElementById("intro-msg") || {}).textContent,
+        stored: Object.keys(localStorage).map(k => k + "=" + localStorage.getItem(k)),
+        url: location.href })""")
+    return f"page: {shown}\nserver log:\n{server.log_tail()}"
 
 
 def answers_saved(server, candidate_id: int) -> int:
@@ -116,7 +129,8 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(browser, live_se
     answer_current(page, "1")          # answered while the server is down: queued in the page
     time.sleep(1)
     live_server.start()
-    wait_for(lambda: answers_saved(live_server, candidate_id) == 3, timeout=30, message="the queued answer replayed")
+    wait_for(lambda: answers_saved(live_server, candidate_id) == 3, timeout=30, message="the queued answer replayed",
+             describe=lambda: terminal_report(page, live_server))
     page.reload()
     page.locator("#exam").wait_for(state="visible", timeout=WAIT_MS)
     wait_for(lambda: page.locator("#count-answered").inner_text() == "3", message="all three answers after restart")
