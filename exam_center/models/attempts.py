@@ -49,6 +49,9 @@ class Attempt(Base):
     remaining_seconds: Mapped[float | None] = mapped_column(sa.Float)
     last_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The one terminal sitting that may act for this attempt (a random token also kept in that browser's
+    # session): a new sign-in replaces it, a move to another seat clears it, so the old terminal is shut out.
+    sitting_token: Mapped[str | None] = mapped_column(sa.String(64))
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[float | None] = mapped_column(sa.Float)
     passed: Mapped[bool | None]
