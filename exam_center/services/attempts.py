@@ -235,6 +235,7 @@ def move(session: Session, actor: Actor, attempt_id: int, seat_id: int, reason: 
         raise Conflict("attempt.seat_taken", N_("Seat %(seat)s is taken."), field="seat_id", seat=seat.label)
     before_seat = current.label if current else None
     attempt.seat_id = seat.id
+    attempt.sitting_token = None  # the old terminal is shut out; the candidate signs in at the new seat
     _event(session, actor, attempt, "move", attempt.status, attempt.status, reason,
            {"from_seat": before_seat, "to_seat": seat.label}, now)
     return attempt

@@ -73,13 +73,17 @@ def record(
     *,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction; it commits or rolls back with the change it records."""
+    """Append one event in the caller's transaction; it commits or rolls back with the change it records.
+
+    ``at`` is the time of the change when the caller works with its own clock (tests, replays); default now.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
     previous = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
-        at=utcnow(),
+        at=at or utcnow(),
         actor_type=actor.type,
         actor_id=actor.id,
         actor_label=actor.label[:100],

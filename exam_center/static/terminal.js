@@ -85,10 +85,13 @@
     });
   }
 
+  // This browser may no longer act for the attempt: back to the sign-in page, which says why.
+  var SHUT_OUT = ["terminal.signed_out", "terminal.moved", "terminal.replaced"];
   function refused(reply) {
     var code = reply.data.code || "";
-    if (code === "terminal.signed_out") { goTo(cfg.urls.signIn); return true; }
-    return false;
+    if (SHUT_OUT.indexOf(code) < 0) { return false; }
+    goTo(cfg.urls.signIn + "?reason=" + encodeURIComponent(code));
+    return true;
   }
 
   function goTo(url) {

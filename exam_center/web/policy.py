@@ -10,13 +10,13 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, g, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from exam_center.models import DeviceKind, Role
 
-from .session import authenticate_bearer, is_api_request
+from .session import CANDIDATE_KEY, authenticate_bearer, is_api_request, signed_in_attempt_id
 
 F = TypeVar("F", bound=Callable)
 ALL_STAFF = frozenset(Role)
@@ -27,10 +27,13 @@ class Policy:
     roles: frozenset[Role] = frozenset()
     device_kinds: frozenset[DeviceKind] = frozenset()
     public: bool = False
+    candidate: bool = False
 
     def describe(self) -> str:
         if self.public:
             return "public"
+        if self.candidate:
+            return "candidate"
         parts = sorted(r.value for r in self.roles) + sorted(f"device:{k.value}" for k in self.device_kinds)
         return ", ".join(parts)
 
@@ -61,6 +64,15 @@ def public(view: F) -> F:
     return _attach(Policy(public=True))(view)
 
 
+def candidate(view: F) -> F:
+    """Only an exam candidate signed in at a terminal (考生); staff and devices are not candidates.
+
+    Candidates sign in with their admission ticket (``terminal.sign_in``); the session then holds their
+    attempt id under ``CANDIDATE_KEY`` and nothing else.
+    """
+    return _attach(Policy(candidate=True))(view)
+
+
 def policy_of(endpoint: str) -> Policy | None:
     view = current_app.view_functions.get(endpoint)
     return getattr(view, "policy", None)
@@ -77,6 +89,18 @@ def _refuse(status: int):
     return error_response(status, code, message)
 
 
+TERMINAL_API_PREFIX = "/terminal/api/"
+
+
+def _refuse_candidate():
+    """No candidate signed in: the terminal page's API answers JSON, its pages go to the sign-in form."""
+    session.pop(CANDIDATE_KEY, None)
+    if request.path.startswith(TERMINAL_API_PREFIX):
+        return jsonify(code="terminal.signed_out", message=_("No candidate is signed in at this terminal."),
+                       details={}), 401
+    return redirect(url_for("terminal.sign_in"))
+
+
 def enforce_policy():
     """before_request: let the request through, or answer 401/403 (or a redirect to the login page)."""
     if request.endpoint is None:  # no route matched: 404/405 follow
@@ -87,6 +111,8 @@ def enforce_policy():
         return _refuse(403)
     if policy.public:
         return None
+    if policy.candidate:
+        return None if signed_in_attempt_id() is not None else _refuse_candidate()
     if is_api_request() and request.authorization is not None:
         device = authenticate_bearer()
         if device is None:
@@ -108,4 +134,4 @@ def describe_policies(app) -> dict[str, str]:
     return {ep: (getattr(v, "policy", None) or Policy()).describe() for ep, v in app.view_functions.items()}
 
 
-__all__ = ["ALL_STAFF", "Policy", "allow", "allow_devices", "public", "policy_of", "enforce_policy"]
+__all__ = ["ALL_STAFF", "Policy", "allow", "allow_devices", "candidate", "public", "policy_of", "enforce_policy"]

@@ -11,6 +11,8 @@ from exam_center.services.audit import Actor
 from exam_center.services.devices import authenticate_device
 
 API_PREFIX = "/api/"
+# The one thing a candidate's session holds: the id of their exam attempt (see web/terminal.py).
+CANDIDATE_KEY = "candidate_attempt"
 
 
 def database() -> Database:
@@ -28,6 +30,13 @@ def close_db_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def signed_in_attempt_id() -> int | None:
+    """The attempt of the candidate signed in on this browser, if any."""
+    from flask import session
+    value = session.get(CANDIDATE_KEY)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def is_api_request() -> bool:

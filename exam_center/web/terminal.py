@@ -1,15 +1,18 @@
 """The candidate's exam terminal (考试终端): sign-in by admission ticket, the exam page and its JSON API.
 
 Candidates are not staff: they sign in with the admission-ticket number and the last six characters of
-their ID number, and the Flask session then holds ``{"candidate_attempt": attempt_id}`` and nothing else
-(signing in clears any staff sign-in; a staff sign-in clears the candidate). The routes are ``@public``
-for the staff access policy; every route after sign-in checks the candidate key itself and only ever
-reaches that attempt — no route takes an attempt id from the request.
+their ID number. The Flask session then holds their attempt id and a *sitting token* and nothing else
+(signing in clears any staff sign-in; a staff sign-in clears the candidate). Routes after sign-in are
+declared ``@candidate`` (the access policy lets only a signed-in candidate through) and only ever reach
+that attempt — no route takes an attempt id from the request.
+
+One terminal at a time: the sitting token is also stored on the attempt; a new sign-in replaces it and a
+proctor's move to another seat clears it, so the old browser is shut out (``terminal.replaced`` /
+``terminal.moved``). A browser set up as a seat's exam terminal (``/terminal/setup``, a signed cookie
+naming the registered device) is the only place where the candidate of that seat can sign in.
 
 The page's JSON API lives under ``/terminal/api/…`` (session cookie + ``X-CSRFToken`` header) and answers
 errors as JSON ``{"code", "message", "details"}`` itself (the app's JSON errors are for ``/api/`` only).
-A call without a signed-in candidate is answered 409 ``terminal.signed_out`` (not 401/403: the staff
-policy reserves those for staff refusals and the route-policy walk holds public routes to it).
 
 The server owns the clock: the page shows ``remaining_seconds`` from every answer and resynchronises with
 each heartbeat; overdue attempts are finished here (and by the ``exam-center run`` sweeper) whether or
@@ -19,9 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import threading
-import time
-from dataclasses import dataclass, field
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,76 +41,18 @@ from exam_center.db import end_read_only
 from exam_center.domain.errors import N_, Conflict, DomainError
 from exam_center.models import (FINISHED, ApplicationStatus, Attempt, AttemptAnswer, AttemptStatus, ExamApplication,
                                 ExamRoom, ExamSession, OperationItem, Person, Seat, SessionCandidate, utcnow)
-from exam_center.services import attempts
+from exam_center.services import attempts, sign_in_tries
 from exam_center.services.audit import Actor, record
 
 from .errors import _http_message, domain_error_details, error_response
-from .policy import public
-from .session import db_session
+from .policy import candidate, public
+from .session import CANDIDATE_KEY, db_session, signed_in_attempt_id
+from .terminal_setup import this_terminal
 
 bp = Blueprint("terminal", __name__, url_prefix="/terminal")
-SESSION_KEY = "candidate_attempt"
+SITTING_KEY = "candidate_sitting"
 API_PATH = "/terminal/api/"
 S = AttemptStatus
-MAX_FAILURES = 5
-LOCK_SECONDS = 5 * 60
-
-
-# --- wrong-try limit ------------------------------------------------------------------------------
-
-@dataclass
-class _Tries:
-    failures: int = 0
-    locked_until: float = 0.0
-
-
-@dataclass
-class SignInThrottle:
-    """Wrong sign-ins per ticket number: ``max_failures`` in a row lock that ticket for ``lock_seconds``.
-
-    Kept in memory, per process (there is no table for candidate sign-ins): with several worker
-    processes each counts its own tries, which still bounds guessing to a few tries a minute per worker.
-    """
-
-    max_failures: int = MAX_FAILURES
-    lock_seconds: float = LOCK_SECONDS
-    clock: Any = time.monotonic
-    max_entries: int = 10_000
-    _tries: dict[str, _Tries] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def seconds_locked(self, key: str) -> float:
-        with self._lock:
-            entry = self._tries.get(key)
-            if entry is None:
-                return 0.0
-            left = entry.locked_until - self.clock()
-            if left > 0:
-                return left
-            if entry.locked_until:  # the lock ran out: a fresh start
-                del self._tries[key]
-            return 0.0
-
-    def fail(self, key: str) -> bool:
-        """Count one wrong try; True when this one locks the ticket."""
-        with self._lock:
-            now = self.clock()
-            if len(self._tries) >= self.max_entries:
-                self._tries = {k: v for k, v in self._tries.items() if v.locked_until > now}
-            entry = self._tries.setdefault(key, _Tries())
-            entry.failures += 1
-            if entry.failures >= self.max_failures:
-                entry.locked_until = now + self.lock_seconds
-                return True
-            return False
-
-    def succeed(self, key: str) -> None:
-        with self._lock:
-            self._tries.pop(key, None)
-
-
-def throttle() -> SignInThrottle:
-    return current_app.extensions.setdefault("exam_center.terminal_throttle", SignInThrottle())
 
 
 # --- sign-in --------------------------------------------------------------------------------------
@@ -135,24 +79,21 @@ def _locked(seconds: float) -> tuple[str, str]:
                                 "the proctor.", minutes=max(1, round(seconds / 60)))
 
 
-def _sign_in(ticket: str, id_tail: str) -> int | tuple[str, str]:
-    """The attempt id, or a refusal: (code, translated message)."""
-    key = ticket.upper()
-    limiter = throttle()
-    locked = limiter.seconds_locked(key)
+def _sign_in(ticket: str, id_tail: str) -> tuple[int, str] | tuple[str, str]:
+    """(attempt id, sitting token), or a refusal: (code, translated message)."""
+    s = db_session()
+    locked = sign_in_tries.seconds_locked(s, ticket)
     if locked > 0:
         return _locked(locked)
-    s = db_session()
     found = _candidate_by_ticket(s, ticket)
     given = id_tail.strip().upper().encode()
     expected = found[2].id_number[-6:].upper().encode() if found else b"\x00" * 6
     if found is None or not hmac.compare_digest(given, expected):
-        if limiter.fail(key):
-            record(s, Actor("candidate", None, f"ticket:{ticket[:20]}", request.remote_addr),
-                   "terminal.sign_in_locked", "session_candidate", found[0].id if found else None,
-                   after={"failures": limiter.max_failures, "lock_seconds": limiter.lock_seconds})
-            s.commit()
-            return _locked(limiter.lock_seconds)
+        guesser = Actor("candidate", None, f"ticket:{ticket[:20]}", request.remote_addr)
+        now_locked = sign_in_tries.record_failure(s, guesser, ticket, candidate_id=found[0].id if found else None)
+        s.commit()
+        if now_locked:
+            return _locked(sign_in_tries.LOCK_SECONDS)
         return "terminal.wrong_credentials", _("The admission ticket number or the ID characters are wrong.")
     candidate, application, _person = found
     if application.status is ApplicationStatus.WITHDRAWN:
@@ -168,57 +109,80 @@ def _sign_in(ticket: str, id_tail: str) -> int | tuple[str, str]:
         return "terminal.absent", _("You have been recorded as absent from this exam. Ask the proctor.")
     if attempt.status in FINISHED:
         return "terminal.finished", _("You have already finished this exam.")
-    limiter.succeed(key)
+    terminal = this_terminal(s)
+    seat_id = attempt.seat_id or candidate.seat_id
+    seat = s.get(Seat, seat_id) if seat_id else None
+    if seat is not None and seat.terminal_id is not None and (terminal is None or terminal.id != seat.terminal_id):
+        return "terminal.wrong_terminal", _("This is not the terminal of your seat. Sign in at seat %(seat)s.",
+                                            seat=seat.label)
+    token = secrets.token_urlsafe(24)
+    replaced = attempt.sitting_token is not None
+    attempt.sitting_token = token
     record(s, _candidate_actor(candidate), "terminal.sign_in", "attempt", attempt.id,
-           after={"status": attempt.status})
+           after={"status": attempt.status, "seat": seat.label if seat else None,
+                  "terminal": terminal.name if terminal else None, "replaced_sitting": replaced})
     s.commit()
-    return attempt.id
+    return attempt.id, token
+
+
+SIGNED_OUT_REASONS = {
+    "terminal.moved": _l("The proctor has moved you to another seat. Sign in again at the terminal of your new seat."),
+    "terminal.replaced": _l("Your exam was opened at another terminal, so this one is signed out. If that was not "
+                            "you, raise your hand now."),
+    "terminal.signed_out": _l("You are signed out."),
+}
 
 
 @bp.route("/", methods=["GET", "POST"])
 @public
 def sign_in():
-    if request.method == "GET" and _signed_in_attempt_id() is not None:
+    if request.method == "GET" and signed_in_attempt_id() is not None:
         return redirect(url_for("terminal.exam"))
     form = SignInForm()
     refusal = None
     if form.validate_on_submit():
         outcome = _sign_in(form.ticket_number.data.strip(), form.id_tail.data)
-        if isinstance(outcome, int):
+        if isinstance(outcome[0], int):
             session.clear()  # a staff sign-in on this browser ends here
-            session[SESSION_KEY] = outcome
+            session[CANDIDATE_KEY], session[SITTING_KEY] = outcome
             return redirect(url_for("terminal.exam"))
         refusal = outcome
+    reason = request.args.get("reason", "")
+    notice = (reason, str(SIGNED_OUT_REASONS[reason])) if reason in SIGNED_OUT_REASONS and not refusal else None
     status = 400 if form.is_submitted() and (refusal or form.errors) else 200
-    return render_template("terminal/sign_in.html", form=form, refusal=refusal), status
+    return render_template("terminal/sign_in.html", form=form, refusal=refusal, notice=notice,
+                           terminal=this_terminal(db_session())), status
 
 
 @bp.route("/sign-out", methods=["POST"])
 @public
 def sign_out():
-    session.pop(SESSION_KEY, None)
+    session.pop(CANDIDATE_KEY, None)
+    session.pop(SITTING_KEY, None)
     return redirect(url_for("terminal.sign_in"))
 
 
 # --- who is at the terminal -----------------------------------------------------------------------
 
-def _signed_in_attempt_id() -> int | None:
-    value = session.get(SESSION_KEY)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 class SignedOut(Exception):
-    """No candidate is signed in on this browser (or the attempt is gone)."""
+    """This browser may no longer act for the attempt: signed out, moved, or replaced by another terminal."""
+
+    def __init__(self, code: str = "terminal.signed_out") -> None:
+        super().__init__(code)
+        self.code = code
 
 
-def _attempt(*, lock: bool = False) -> Attempt:
-    attempt_id = _signed_in_attempt_id()
-    if attempt_id is None:
-        raise SignedOut()
-    attempt = db_session().get(Attempt, attempt_id)
-    if attempt is None:
-        session.pop(SESSION_KEY, None)
-        raise SignedOut()
+def _attempt() -> Attempt:
+    """The signed-in candidate's attempt, if this browser still holds its sitting."""
+    attempt = db_session().get(Attempt, signed_in_attempt_id())
+    held = session.get(SITTING_KEY)
+    if attempt is None or not attempt.sitting_token or not isinstance(held, str) \
+            or not hmac.compare_digest(held.encode(), attempt.sitting_token.encode()):
+        code = "terminal.signed_out" if attempt is None else \
+            "terminal.moved" if not attempt.sitting_token else "terminal.replaced"
+        session.pop(CANDIDATE_KEY, None)
+        session.pop(SITTING_KEY, None)
+        raise SignedOut(code)
     return attempt
 
 
@@ -256,12 +220,9 @@ def _context(s, attempt: Attempt) -> _Context:
 # --- pages ----------------------------------------------------------------------------------------
 
 @bp.route("/exam")
-@public
+@candidate
 def exam():
-    try:
-        attempt = _attempt()
-    except SignedOut:
-        return redirect(url_for("terminal.sign_in"))
+    attempt = _attempt()
     if attempt.status in FINISHED:
         return redirect(url_for("terminal.result"))
     s = db_session()
@@ -301,12 +262,9 @@ def _page_config(attempt: Attempt, paper) -> dict[str, Any]:
 
 
 @bp.route("/result")
-@public
+@candidate
 def result():
-    try:
-        attempt = _attempt()
-    except SignedOut:
-        return redirect(url_for("terminal.sign_in"))
+    attempt = _attempt()
     if attempt.status not in FINISHED:
         return redirect(url_for("terminal.exam"))
     s = db_session()
@@ -336,10 +294,10 @@ def _is_api() -> bool:
 
 
 @bp.errorhandler(SignedOut)
-def _signed_out(_error: SignedOut):
+def _signed_out(error: SignedOut):
     if _is_api():
-        return _json_error(409, "terminal.signed_out", _("No candidate is signed in at this terminal."))
-    return redirect(url_for("terminal.sign_in"))
+        return _json_error(401, error.code, str(SIGNED_OUT_REASONS[error.code]))
+    return redirect(url_for("terminal.sign_in", reason=error.code))
 
 
 @bp.errorhandler(DomainError)
@@ -432,7 +390,7 @@ def _state(s, attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
 
 
 @bp.route("/api/state")
-@public
+@candidate
 def api_state():
     _writable()
     attempt_id = _attempt().id
@@ -444,7 +402,7 @@ def api_state():
 
 
 @bp.route("/api/start", methods=["POST"])
-@public
+@candidate
 def api_start():
     attempt = _attempt()
     s = db_session()
@@ -459,7 +417,7 @@ def api_start():
 
 
 @bp.route("/api/save", methods=["POST"])
-@public
+@candidate
 def api_save():
     attempt_id = _attempt().id
     values = _save_values(_body())
@@ -477,7 +435,7 @@ def api_save():
 
 
 @bp.route("/api/heartbeat", methods=["POST"])
-@public
+@candidate
 def api_heartbeat():
     attempt_id = _attempt().id
     s = db_session()
@@ -489,7 +447,7 @@ def api_heartbeat():
 
 
 @bp.route("/api/submit", methods=["POST"])
-@public
+@candidate
 def api_submit():
     attempt = _attempt()
     s = db_session()
@@ -501,4 +459,4 @@ def api_submit():
     return jsonify(**_clock(s, attempt, now), result_url=url_for("terminal.result"))
 
 
-__all__ = ["SESSION_KEY", "SignInThrottle", "bp"]
+__all__ = ["SITTING_KEY", "bp"]

@@ -181,7 +181,8 @@ def test_a_move_to_a_spare_terminal_continues_the_same_attempt(browser, live_ser
         (session_id,))
     seat_id = next(row[0] for row in spare if row[0] not in taken)
     proctor.post(candidate_id, "move", seat_id=str(seat_id), reason="终端黑屏")
-    first.context.close()
+    first.wait_for_url("**/terminal/?reason=terminal.moved", timeout=WAIT_MS)   # the old terminal is shut out
+    assert first.locator("[data-code='terminal.moved']").is_visible()
     second = sign_in(browser, live_server, ticket, id_number)   # at the spare terminal
     second.locator("#exam").wait_for(state="visible", timeout=WAIT_MS)
     wait_for(lambda: second.locator("#count-answered").inner_text() == "1", message="the answer at the new seat")

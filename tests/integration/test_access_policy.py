@@ -42,6 +42,16 @@ def test_roles_outside_a_policy_are_refused(app, world):
             response = _call(anonymous, method, path)
             assert response.status_code not in (401, 403), (endpoint, method, response.status_code)
             continue
+        if policy.candidate:  # the exam terminal: nobody but a signed-in candidate, staff included
+            for client in (anonymous, *clients.values()):
+                response = _call(client, method, path)
+                if path.startswith("/terminal/api/"):
+                    assert response.status_code == 401, (endpoint, method)
+                    assert response.get_json()["code"] == "terminal.signed_out"
+                else:
+                    assert response.status_code == 302 and response.headers["Location"].endswith("/terminal/")
+                checked += 1
+            continue
         response = _call(anonymous, method, path)
         if path.startswith("/api/"):
             assert response.status_code == 401, (endpoint, method)

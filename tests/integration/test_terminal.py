@@ -16,7 +16,8 @@ from exam_center.models import (ApplicationStatus, Attempt, AttemptAnswer, Attem
                                 Seat, SessionCandidate, SessionStatus, utcnow)
 from exam_center.services import attempts, papers
 from exam_center.services.audit import Actor
-from exam_center.web.terminal import SESSION_KEY, SignInThrottle
+from exam_center.services import sign_in_tries
+from exam_center.web.session import CANDIDATE_KEY as SESSION_KEY
 
 from exam_day import scheduled_candidate, small_exam_bank
 from conftest import SYSTEM
@@ -201,27 +202,43 @@ def test_sign_in_is_refused_after_the_attempt_ended_or_the_candidate_was_absent(
     assert response.status_code == 400 and refusal_code(response) == "terminal.absent"
 
 
-def test_five_wrong_tries_lock_the_ticket_for_five_minutes(app, client, hall):
-    clock = [1000.0]
-    app.extensions["exam_center.terminal_throttle"] = SignInThrottle(clock=lambda: clock[0])
+def test_five_wrong_tries_lock_the_ticket(app, client, db, hall):
     for n in range(4):
         assert refusal_code(sign_in(client, A, "000000")) == "terminal.wrong_credentials", n
     assert refusal_code(sign_in(client, A, "000000")) == "terminal.locked"      # the 5th locks
     assert refusal_code(sign_in(client, A, hall.tickets[A])) == "terminal.locked"  # even the right one
+    # Another browser (or another server process: the count is in the database) is locked out too.
+    assert refusal_code(sign_in(app.test_client(), A, hall.tickets[A])) == "terminal.locked"
     assert sign_in(app.test_client(), B, hall.tickets[B]).status_code == 302       # other tickets go on
-    clock[0] += 299
-    assert refusal_code(sign_in(client, A, hall.tickets[A])) == "terminal.locked"
-    clock[0] += 2
-    assert sign_in(client, A, hall.tickets[A]).status_code == 302
+    with db.sessions() as s:
+        trail = s.scalars(sa.select(AuditEvent.action).where(AuditEvent.object_id == A.upper())
+                          .order_by(AuditEvent.id)).all()
+    assert trail == ["terminal.sign_in_failed"] * 5 + ["terminal.sign_in_locked"]  # locked tries are not counted
 
 
-def test_a_right_sign_in_resets_the_count_of_wrong_tries(app, client, hall):
-    app.extensions["exam_center.terminal_throttle"] = SignInThrottle(clock=lambda: 0.0)
-    for _ in range(4):
-        sign_in(client, A, "000000")
-    assert sign_in(client, A, hall.tickets[A]).status_code == 302
-    for _ in range(4):
-        assert refusal_code(sign_in(client, A, "000000")) == "terminal.wrong_credentials"
+def test_a_lock_runs_out_five_minutes_after_the_last_wrong_try(db, hall):
+    guesser = Actor("candidate", None, "ticket:x", "10.0.0.9")
+    start = utcnow()
+    with db.transaction() as s:
+        for n in range(4):
+            assert not sign_in_tries.record_failure(s, guesser, A, candidate_id=None,
+                                                    now=start + dt.timedelta(seconds=n))
+        assert sign_in_tries.seconds_locked(s, A, now=start + dt.timedelta(seconds=4)) == 0
+        assert sign_in_tries.record_failure(s, guesser, A.lower(), candidate_id=None,
+                                            now=start + dt.timedelta(seconds=4))
+        last = start + dt.timedelta(seconds=4)
+        assert sign_in_tries.seconds_locked(s, A, now=last + dt.timedelta(seconds=299)) == pytest.approx(1)
+        assert sign_in_tries.seconds_locked(s, A, now=last + dt.timedelta(seconds=301)) == 0
+        assert sign_in_tries.seconds_locked(s, B, now=last) == 0
+
+
+def test_wrong_tries_spread_beyond_the_window_do_not_lock(db, hall):
+    guesser = Actor("candidate", None, "ticket:x", None)
+    start = utcnow()
+    with db.transaction() as s:
+        for n in range(6):
+            assert not sign_in_tries.record_failure(s, guesser, A, candidate_id=None,
+                                                    now=start + dt.timedelta(minutes=2 * n))
 
 
 def test_sign_out_ends_terminal_access(app, hall):
@@ -239,11 +256,11 @@ def test_a_staff_cookie_does_not_open_the_terminal(login_as, hall, role):
     assert client.get("/terminal/exam").headers["Location"].endswith("/terminal/")
     assert client.get("/terminal/result").headers["Location"].endswith("/terminal/")
     response = client.get("/terminal/api/state")
-    assert response.status_code == 409 and response.get_json()["code"] == "terminal.signed_out"
+    assert response.status_code == 401 and response.get_json()["code"] == "terminal.signed_out"
     token = FORM_CSRF.search(client.get("/terminal/").get_data(as_text=True)).group(1)
     for name in ("start", "save", "heartbeat", "submit"):
         response = client.post(f"/terminal/api/{name}", json={}, headers={"X-CSRFToken": token})
-        assert response.get_json()["code"] == "terminal.signed_out", name
+        assert response.status_code == 401 and response.get_json()["code"] == "terminal.signed_out", name
 
 
 def test_a_candidate_signing_in_ends_a_staff_sign_in_on_that_browser(login_as, hall):
@@ -473,3 +490,105 @@ def test_a_withdrawn_application_cannot_sign_in(db, client, hall):
         s.get(ExamApplication, candidate.application_id).status = ApplicationStatus.WITHDRAWN
     response = sign_in(client, A, hall.tickets[A])
     assert response.status_code == 400 and refusal_code(response) == "terminal.withdrawn"
+
+
+# --- one terminal at a time, and the seat's own terminal --------------------------------------------
+
+def test_a_second_sign_in_shuts_out_the_first_terminal(app, db, hall):
+    first, attempt_id = _started(app, db, hall, A)
+    assert first.save(1, [0], 1).status_code == 200
+    second = _terminal(app, hall, A)
+    response = first.save(2, [1], 2)
+    assert response.status_code == 401 and response.get_json()["code"] == "terminal.replaced"
+    assert "另一台终端" in response.get_json()["message"] or "another terminal" in response.get_json()["message"]
+    page = first.client.get("/terminal/exam")
+    assert page.headers["Location"].endswith("/terminal/")  # its sign-in was cleared
+    assert second.save(2, [1], 2).get_json()["applied"]
+    with db.sessions() as s:
+        assert s.scalars(sa.select(AttemptAnswer.position).where(AttemptAnswer.attempt_id == attempt_id)
+                         .order_by(AttemptAnswer.position)).all() == [1, 2]
+        signed = s.scalars(sa.select(AuditEvent.after).where(AuditEvent.action == "terminal.sign_in",
+                                                             AuditEvent.object_id == str(attempt_id))
+                           .order_by(AuditEvent.id)).all()
+    assert [event["replaced_sitting"] for event in signed] == [False, True]
+
+
+def test_a_move_shuts_out_the_old_terminal_and_the_candidate_signs_in_again(app, db, hall):
+    old, attempt_id = _started(app, db, hall, A)
+    assert old.save(1, [0], 1).status_code == 200
+    with db.transaction() as s:
+        spare = s.scalar(sa.select(Seat.id).where(Seat.label == "03"))
+        attempts.move(s, PROCTOR, attempt_id, spare, "01 号终端黑屏")
+    response = old.save(2, [1], 2)
+    assert response.status_code == 401 and response.get_json()["code"] == "terminal.moved"
+    for response in (old.post("heartbeat"), old.state()):  # that browser's sign-in is gone for good
+        assert response.status_code == 401 and response.get_json()["code"] == "terminal.signed_out"
+    notice = old.client.get("/terminal/?reason=terminal.moved").get_data(as_text=True)
+    assert 'data-code="terminal.moved"' in notice
+    new = _terminal(app, hall, A)
+    state = new.state().get_json()
+    assert state["status"] == "in_progress" and [a["position"] for a in state["answers"]] == [1]
+
+
+def _terminal_device(db, world, name: str) -> int:
+    from exam_center.models import Device, DeviceKind
+    with db.transaction() as s:
+        device = Device(kind=DeviceKind.EXAM_TERMINAL, name=name,
+                        organisation_id=world.organisations[OrganisationKind.EXAM_CENTRE])
+        s.add(device)
+        s.flush()
+        return device.id
+
+
+def _set_up_as_terminal(login_as, device_id: int):
+    """A technician sets up a browser as a registered exam terminal (a candidate's sign-in then ends theirs)."""
+    client = login_as(Role.EXAM_ADMIN)
+    page = client.get("/terminal/setup/")
+    assert page.status_code == 200
+    token = FORM_CSRF.search(page.get_data(as_text=True)).group(1)
+    response = client.post("/terminal/setup/", data={"csrf_token": token, "device_id": str(device_id)})
+    assert response.status_code == 302
+    assert f'data-current-terminal="{device_id}"' in client.get("/terminal/setup/").get_data(as_text=True)
+    return client
+
+
+def test_a_seat_with_a_terminal_admits_its_candidate_only_there(app, db, world, login_as, hall):
+    seat_terminal, other_terminal = _terminal_device(db, world, "T-01"), _terminal_device(db, world, "T-02")
+    with db.transaction() as s:
+        seat = s.scalar(sa.select(Seat).where(Seat.label == "01"))
+        seat.terminal_id = seat_terminal
+    _check_in(db, hall, A)
+    # A browser that is no terminal, and another seat's terminal, are refused with the seat to go to.
+    for client in (app.test_client(), _set_up_as_terminal(login_as, other_terminal)):
+        response = sign_in(client, A, hall.tickets[A])
+        assert response.status_code == 400 and refusal_code(response) == "terminal.wrong_terminal"
+        assert "01" in response.get_data(as_text=True)
+    right = _set_up_as_terminal(login_as, seat_terminal)
+    assert f'data-terminal="{seat_terminal}"' in right.get("/terminal/").get_data(as_text=True)
+    assert sign_in(right, A, hall.tickets[A]).status_code == 302
+    assert Terminal(right).post("start").get_json()["status"] == "in_progress"
+
+
+def test_a_forged_or_retired_terminal_cookie_counts_for_nothing(app, db, world, login_as, hall):
+    seat_terminal = _terminal_device(db, world, "T-01")
+    with db.transaction() as s:
+        s.scalar(sa.select(Seat).where(Seat.label == "01")).terminal_id = seat_terminal
+    _check_in(db, hall, A)
+    forged = app.test_client()
+    forged.set_cookie("exam_terminal", str(seat_terminal))
+    assert refusal_code(sign_in(forged, A, hall.tickets[A])) == "terminal.wrong_terminal"
+    retired = _set_up_as_terminal(login_as, seat_terminal)
+    from exam_center.models import Device
+    with db.transaction() as s:
+        s.get(Device, seat_terminal).active = False
+    assert refusal_code(sign_in(retired, A, hall.tickets[A])) == "terminal.wrong_terminal"
+
+
+def test_terminal_setup_refuses_unknown_devices_and_other_roles(db, world, login_as):
+    client = login_as(Role.EXAM_ADMIN)
+    token = FORM_CSRF.search(client.get("/terminal/setup/").get_data(as_text=True)).group(1)
+    for bad in ("", "abc", "999999"):
+        response = client.post("/terminal/setup/", data={"csrf_token": token, "device_id": bad})
+        assert response.status_code == 400 and "exam_terminal" not in response.headers.get("Set-Cookie", "")
+    for role in (Role.PROCTOR, Role.INSTITUTION_STAFF, Role.REGULATOR):
+        assert login_as(role).get("/terminal/setup/").status_code == 403
