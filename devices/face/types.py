@@ -32,10 +32,6 @@ class FaceBox:
         height, width = image_shape[:2]
         return self.left >= 0 and self.top >= 0 and self.right <= width and self.bottom <= height
 
-    def scaled(self, factor: float) -> "FaceBox":
-        return FaceBox(round(self.left * factor), round(self.top * factor), round(self.right * factor),
-                       round(self.bottom * factor), self.confidence)
-
 
 def template_to_bytes(template: np.ndarray) -> bytes:
     vector = np.asarray(template, dtype="<f8")
