@@ -23,7 +23,7 @@ class Direction:
         self.count = 0
         self.delivered = 0
         self.cut = False  # cable half pulled: every byte in this direction is lost
-        self.fragment_gap = 0.0  # deliver byte by byte with this pause, to split frames
+        self.fragments: tuple[int, float] | None = None  # (bytes, pause): split every frame into pieces
         self._drops: set[int] = set()
         self._flips: dict[int, int] = {}
         self._inserts: dict[int, bytes] = {}
@@ -162,10 +162,10 @@ class LinkedPtys:
             except OSError:  # the side was closed (unplug) while we waited
                 return
             line_free_at = max(line_free_at, time.monotonic())
-            step = 1 if direction.fragment_gap else self.CHUNK
+            step, pause = direction.fragments or (self.CHUNK, 0.0)
             for start in range(0, len(data), step):
                 chunk = data[start:start + step]
-                line_free_at += len(chunk) * self.char_time + direction.fragment_gap
+                line_free_at += len(chunk) * self.char_time + pause
                 # A byte is delivered no earlier than its last bit would have crossed the wire.
                 delay = line_free_at - time.monotonic()
                 if delay > 0:

@@ -14,6 +14,7 @@ from .framelog import FrameLog
 F = TypeVar("F")
 NEED_MORE = (0, None)
 BAD = (-1, None)
+QUIET = 0.03  # seconds without a byte after which a stalled buffer is worth salvaging
 
 
 class FrameDecoder(Generic[F]):
@@ -49,6 +50,19 @@ class FrameDecoder(Generic[F]):
             found.append(frame)
         return found
 
+    def salvage(self) -> list[F]:
+        """Called when the line has gone quiet with bytes pending: if a corrupted header announced more bytes
+        than will ever come, a whole valid frame may sit behind it. Drop the header only then, so a real frame
+        that is merely slow to arrive is left alone."""
+        for start in range(1, len(self._buffer)):
+            length, _ = self._parse(bytes(self._buffer[start:start + self.max_frame]))
+            if length > 0:
+                self._noise += self._buffer[:start]
+                self.dropped += start
+                del self._buffer[:start]
+                return self.feed(b"")
+        return []
+
     def _flush_noise(self) -> None:
         if self._noise and self._frames:
             self._frames.record("noise", bytes(self._noise))
@@ -73,9 +87,9 @@ def exchange(port: Any, request: bytes, decoder: FrameDecoder[F], accept: Callab
             decoder.reset()
             raise LineTimeout(f"{frames.line_name}: no valid reply within {timeout:.2f} s "
                               f"to {request[:16].hex(' ')}{'…' if len(request) > 16 else ''}")
-        port.timeout = min(remaining, 0.1)
+        port.timeout = min(remaining, QUIET)
         data = port.read(max(1, port.in_waiting))
-        for frame in decoder.feed(data):
+        for frame in decoder.feed(data) if data else decoder.salvage():
             if accept(frame):
                 return frame
 

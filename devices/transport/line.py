@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import termios
 import threading
 import time
 from concurrent.futures import Future
@@ -24,6 +25,8 @@ from .settings import LineSettings, open_port
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# What an unplugged or hung-up port raises; pyserial lets termios.error (not an OSError) through on flushes.
+PORT_LOST = (serial.SerialException, OSError, termios.error, LineUnavailable)
 
 
 @dataclass(order=True)
@@ -107,7 +110,7 @@ class SerialLine:
             port = open_port(self.settings)
             if self._on_connect:
                 self._on_connect(port)
-        except (LineUnavailable, serial.SerialException, OSError) as exc:
+        except PORT_LOST as exc:
             self._last_error = str(exc)
             self._next_attempt = time.monotonic() + self._delay
             logger.warning("line %s: %s; next attempt in %.1f s", self.name, exc, self._delay)
@@ -129,7 +132,7 @@ class SerialLine:
             return
         try:
             job.future.set_result(job.run(self._port))
-        except (serial.SerialException, OSError, LineUnavailable) as exc:
+        except PORT_LOST as exc:
             # Unplugged or hung up: drop the port, reconnect after the back-off, and say so to the caller.
             self._drop_port(str(exc))
             self._next_attempt = time.monotonic() + self._delay
@@ -142,9 +145,10 @@ class SerialLine:
         if self._port is None:
             return
         self._last_error = reason
-        logger.warning("line %s: closed (%s)", self.name, reason)
+        logger.log(logging.INFO if reason == "line closed" else logging.WARNING, "line %s: closed (%s)",
+                   self.name, reason)
         try:
             self._port.close()
-        except (serial.SerialException, OSError):
-            pass
+        except PORT_LOST:
+            pass  # it is gone either way
         self._port = None
