@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,16 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"{PREFIX}{name} must be a whole number, got {raw!r}") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"{PREFIX}{name} must be a number, got {raw!r}") from None
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -61,6 +71,51 @@ def _secret_key(instance_dir: Path) -> str:
 
 
 @dataclass(frozen=True)
+class FaceSettings:
+    """Face recognition (人脸识别) settings. The defaults are stricter than face_recognition's 0.6 because the
+    dlib model is weaker on East Asian faces; each centre calibrates its own (``exam-center face calibrate``)."""
+
+    accept_threshold: float = 0.42      # distance ≤ this: accept
+    review_threshold: float = 0.55      # ≤ this: a proctor decides; above: reject
+    identify_margin: float = 0.08       # 1:N: the best match must beat the second best by this much
+    check_frames: int = 5               # frames a check-in agent sends per attempt
+    min_frames: int = 3                 # usable frames needed for a decision
+    checkin_retries: int = 3            # automatic rejects before the proctor must decide
+    min_face_width: int = 80            # pixels
+    min_sharpness: float = 40.0         # variance of the Laplacian of the face at 128×128
+    min_brightness: float = 50.0        # mean grey level of the face, 0–255
+    max_brightness: float = 215.0
+    max_yaw: float = 0.35               # left/right asymmetry of the nose between the eyes, 0 = frontal
+    liveness: bool = False              # blink / head-turn challenge at check-in
+    model_dir: Path | None = None       # dlib model files; default: the face_recognition_models package
+
+    @classmethod
+    def from_env(cls) -> "FaceSettings":
+        model_dir = _env("FACE_MODEL_DIR")
+        settings = cls(
+            accept_threshold=_env_float("FACE_ACCEPT_THRESHOLD", cls.accept_threshold),
+            review_threshold=_env_float("FACE_REVIEW_THRESHOLD", cls.review_threshold),
+            identify_margin=_env_float("FACE_IDENTIFY_MARGIN", cls.identify_margin),
+            check_frames=_env_int("FACE_CHECK_FRAMES", cls.check_frames),
+            min_frames=_env_int("FACE_MIN_FRAMES", cls.min_frames),
+            checkin_retries=_env_int("FACE_CHECKIN_RETRIES", cls.checkin_retries),
+            min_face_width=_env_int("FACE_MIN_WIDTH", cls.min_face_width),
+            min_sharpness=_env_float("FACE_MIN_SHARPNESS", cls.min_sharpness),
+            min_brightness=_env_float("FACE_MIN_BRIGHTNESS", cls.min_brightness),
+            max_brightness=_env_float("FACE_MAX_BRIGHTNESS", cls.max_brightness),
+            max_yaw=_env_float("FACE_MAX_YAW", cls.max_yaw),
+            liveness=_env_bool("FACE_LIVENESS", cls.liveness),
+            model_dir=Path(model_dir) if model_dir else None,
+        )
+        if not 0 < settings.accept_threshold <= settings.review_threshold:
+            raise SystemExit(f"{PREFIX}FACE_ACCEPT_THRESHOLD must be above 0 and at most "
+                             f"{PREFIX}FACE_REVIEW_THRESHOLD")
+        if not 1 <= settings.min_frames <= settings.check_frames:
+            raise SystemExit(f"{PREFIX}FACE_MIN_FRAMES must be between 1 and {PREFIX}FACE_CHECK_FRAMES")
+        return settings
+
+
+@dataclass(frozen=True)
 class Settings:
     instance_dir: Path
     database_url: str
@@ -77,6 +132,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     testing: bool = False
+    face: FaceSettings = field(default_factory=FaceSettings)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -98,4 +154,6 @@ class Settings:
             login_lock_minutes=_env_int("LOGIN_LOCK_MINUTES", 15),
             host=_env("HOST", "127.0.0.1"),
             port=_env_int("PORT", 5000),
+            face=FaceSettings.from_env(),
         )
+

@@ -6,6 +6,7 @@ from .bank import BankItem, Blueprint, ItemVersion, Paper, ScoredResponse
 from .base import Base, utcnow
 from .catalogue import OperationCategory, OperationItem, PracticalSubject
 from .devices import Device, DeviceKind, DeviceToken
+from .faces import FaceCheck, FaceOutcome, FaceTemplate, ReviewResolution
 from .organisations import Organisation, OrganisationKind
 from .people import Person
 from .rooms import ExamRoom, RoomKind, Seat, Station
@@ -18,6 +19,7 @@ __all__ = [
     "BankItem", "Blueprint", "ItemVersion", "Paper", "ScoredResponse",
     "OperationCategory", "OperationItem", "PracticalSubject",
     "Device", "DeviceKind", "DeviceToken",
+    "FaceCheck", "FaceOutcome", "FaceTemplate", "ReviewResolution",
     "Organisation", "OrganisationKind", "Person",
     "ExamRoom", "RoomKind", "Seat", "Station",
     "ROLE_ORGANISATION_KINDS", "Role", "StaffUser",
