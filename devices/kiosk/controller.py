@@ -7,7 +7,7 @@ import logging
 import random
 import time
 
-from ..transport.errors import DeviceError, LineTimeout, LineUnavailable, ProtocolError
+from ..transport.errors import DeviceError, LineLost, LineTimeout, ProtocolError
 from ..transport.framing import exchange, wire_seconds
 from ..transport.line import SerialLine
 from .frames import RESPONSE_BIT, Frame, KioskDecoder, encode_frame
@@ -95,7 +95,7 @@ class KioskController:
                     lambda port: exchange(port, request, self._decoder, matches, timeout, self.line.frames),
                     timeout + 2.0)
                 break
-            except (LineTimeout, LineUnavailable) as exc:
+            except (LineTimeout, LineLost) as exc:
                 attempts += 1
                 if attempts > self.retries:
                     raise

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..transport.errors import DeviceError, LineTimeout, LineUnavailable, ProtocolError
+from ..transport.errors import DeviceError, LineLost, LineTimeout, ProtocolError
 from ..transport.line import SerialLine
 from ..transport.settings import LineSettings
 from . import registers as r
@@ -182,7 +182,7 @@ class PracticalBus:
         while True:
             try:
                 return self.line.call(lambda port: operation(self._master), self.timeout * 4 + 2.0)
-            except (LineTimeout, LineUnavailable, ProtocolError) as exc:
+            except (LineLost, LineTimeout, ProtocolError) as exc:
                 attempts += 1
                 if attempts > self.retries:
                     raise

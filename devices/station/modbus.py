@@ -7,7 +7,7 @@ from typing import Any
 from pymodbus.client import ModbusSerialClient
 from pymodbus.exceptions import ConnectionException, ModbusIOException
 
-from ..transport.errors import DeviceError, LineTimeout, LineUnavailable, ProtocolError
+from ..transport.errors import DeviceError, LineLost, LineTimeout, ProtocolError
 from ..transport.framelog import FrameLog
 
 EXCEPTION_MEANINGS = {1: "illegal function", 2: "illegal data address", 3: "illegal data value",
@@ -54,7 +54,7 @@ class ModbusMaster:
         try:
             response = call()
         except ConnectionException as exc:
-            raise LineUnavailable(f"{self._frames.line_name}: {exc}") from None
+            raise LineLost(f"{self._frames.line_name}: {exc}") from None
         except ModbusIOException:
             self._frames.record("noise", self._received)
             raise LineTimeout(f"station {unit} on {self._frames.line_name}: no valid reply to function "

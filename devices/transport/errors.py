@@ -10,6 +10,10 @@ class LineUnavailable(DeviceError):
     """The serial line cannot be opened (unplugged, wrong path, busy) or was lost during a command."""
 
 
+class LineLost(LineUnavailable):
+    """The port failed during a command (hang-up, unplug); the line reconnects, so a retry may succeed."""
+
+
 class LineTimeout(DeviceError):
     """The device did not answer in time (muted, slow, cable cut, or every reply was corrupted)."""
 

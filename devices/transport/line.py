@@ -19,7 +19,7 @@ from typing import Any, Callable, TypeVar
 
 import serial
 
-from .errors import LineTimeout, LineUnavailable
+from .errors import LineLost, LineTimeout, LineUnavailable
 from .framelog import FrameLog
 from .settings import LineSettings, open_port
 
@@ -136,7 +136,7 @@ class SerialLine:
             # Unplugged or hung up: drop the port, reconnect after the back-off, and say so to the caller.
             self._drop_port(str(exc))
             self._next_attempt = time.monotonic() + self._delay
-            job.future.set_exception(LineUnavailable(f"line {self.name} lost: {exc}"))
+            job.future.set_exception(LineLost(f"line {self.name} lost: {exc}"))
         except BaseException as exc:  # the caller sees the job's own error
             job.future.set_exception(exc)
 
