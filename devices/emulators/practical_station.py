@@ -67,6 +67,7 @@ class StationEmulator:
 
     # -- scripting -------------------------------------------------------------------------------------
     def power_off(self) -> None:
+        self._advance()  # what happened before the power went stays in the (retentive) journal
         self.online = False
 
     def power_on(self) -> None:

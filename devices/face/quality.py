@@ -68,12 +68,13 @@ class QualityRules:
             found.append(Problem.CUT_OFF)
         if quality.face_width is not None and quality.face_width < self.min_face_width:
             found.append(Problem.TOO_SMALL)
-        if quality.sharpness is not None and quality.sharpness < self.min_sharpness:
-            found.append(Problem.BLURRED)
         if quality.brightness is not None and quality.brightness < self.min_brightness:
             found.append(Problem.TOO_DARK)
         if quality.brightness is not None and quality.brightness > self.max_brightness:
             found.append(Problem.TOO_BRIGHT)
+        # After the light: a dark face also has weak edges, and the darkness is the cause to report first.
+        if quality.sharpness is not None and quality.sharpness < self.min_sharpness:
+            found.append(Problem.BLURRED)
         if quality.pose is not None and (abs(quality.pose.yaw) > self.max_yaw or abs(quality.pose.roll) > self.max_roll):
             found.append(Problem.NOT_FRONTAL)
         return found

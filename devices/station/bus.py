@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..transport.errors import DeviceError, LineLost, LineTimeout, ProtocolError
+from ..transport.framelog import FrameLog
 from ..transport.line import SerialLine
 from ..transport.settings import LineSettings
 from . import registers as r
@@ -82,7 +83,9 @@ class PracticalBus:
         self.timeout, self.retries = timeout, retries
         self._master: ModbusMaster | None = None
         self._cursors = {unit: _Cursor() for unit in self.units}
-        self.line = SerialLine(settings, name, on_connect=self._attach)
+        self._baudrate = settings.baudrate
+        self._frames = FrameLog(name or settings.url)  # _attach runs in the owner thread, maybe before self.line
+        self.line = SerialLine(settings, name, on_connect=self._attach, frame_log=self._frames)
 
     def close(self) -> None:
         self.line.close()
@@ -174,7 +177,7 @@ class PracticalBus:
         return self._cursors[unit]
 
     def _attach(self, port) -> None:
-        self._master = ModbusMaster(port, self.line.settings.baudrate, self.timeout, self.line.frames)
+        self._master = ModbusMaster(port, self._baudrate, self.timeout, self._frames)
 
     def _call(self, operation):
         """One owner-thread job; a lost or garbled reply is repeated (reads are harmless, writes idempotent)."""

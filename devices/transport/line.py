@@ -108,18 +108,26 @@ class SerialLine:
             return
         try:
             port = open_port(self.settings)
+        except PORT_LOST as exc:
+            self._retry_later(str(exc))
+            return
+        try:
             if self._on_connect:
                 self._on_connect(port)
-        except PORT_LOST as exc:
-            self._last_error = str(exc)
-            self._next_attempt = time.monotonic() + self._delay
-            logger.warning("line %s: %s; next attempt in %.1f s", self.name, exc, self._delay)
-            self._delay = min(self._delay * 2, self._backoff_max)
+        except Exception as exc:  # a device that fails to initialise is a failed connect
+            port.close()
+            self._retry_later(f"initialising the device failed: {exc!r}")
             return
         self._port = port
         self._delay = self._backoff_min
         self.connected.set()
         logger.info("line %s: open (%s)", self.name, self.settings)
+
+    def _retry_later(self, reason: str) -> None:
+        self._last_error = reason
+        self._next_attempt = time.monotonic() + self._delay
+        logger.warning("line %s: %s; next attempt in %.1f s", self.name, reason, self._delay)
+        self._delay = min(self._delay * 2, self._backoff_max)
 
     def _expire_waiting(self) -> None:
         now = time.monotonic()
