@@ -69,9 +69,8 @@ def find_person_by_id_number(session: Session, id_number: str) -> Person | None:
     return session.scalar(sa.select(Person).where(Person.id_number == parse_id_number(id_number).number))
 
 
-def set_person_photo(session: Session, actor: Actor, store: EvidenceStore, person_id: int, data: bytes) -> Person:
-    """Attach a registered photo (JPEG or PNG). Face-quality checks come with the face engine."""
-    person = get_person(session, person_id)
+def check_photo(data: bytes) -> str:
+    """The file suffix of a readable JPEG or PNG photo within the size limit; a ValidationError otherwise."""
     if not data:
         raise ValidationError("photo.empty", N_("The photo file is empty."), field="photo")
     if len(data) > MAX_PHOTO_BYTES:
@@ -80,6 +79,13 @@ def set_person_photo(session: Session, actor: Actor, store: EvidenceStore, perso
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if suffix else None
     if image is None:
         raise ValidationError("photo.format", N_("The photo must be a readable JPEG or PNG image."), field="photo")
+    return suffix
+
+
+def set_person_photo(session: Session, actor: Actor, store: EvidenceStore, person_id: int, data: bytes) -> Person:
+    """Attach a registered photo (JPEG or PNG). Face-quality checks come with the face engine."""
+    person = get_person(session, person_id)
+    suffix = check_photo(data)
     before = person_snapshot(person)
     person.photo_path, person.photo_sha256 = store.put(data, kind="photos", suffix=suffix)
     record(session, actor, "person.photo_set", "person", person.id, before=before, after=person_snapshot(person))

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 from exam_center.db import begin_read_only, end_read_only
 from exam_center.domain.idcard import mask_id_number
 
-from . import (admin, applications, audit, auth, bank, catalogue, centre, home, institution, people, practice,
+from . import (admin, applications, audit, auth, bank, catalogue, centre, faces, home, institution, people, practice,
                results, hall, terminal, terminal_setup, tickets)
 from . import bank_blueprints, bank_transfer  # noqa: F401  (their routes are on bank.bp)
 from .api import register_api
@@ -45,7 +45,7 @@ def register_web(app: Flask, csrf: CSRFProtect) -> None:
     register_error_handlers(app)
     for blueprint in (auth.bp, home.bp, admin.bp, people.bp, audit.bp, catalogue.bp, bank.bp, practice.bp,
                       institution.bp, applications.bp, centre.bp, tickets.bp, results.bp, terminal.bp,
-                      terminal_setup.bp, hall.bp):
+                      terminal_setup.bp, hall.bp, faces.bp):
         app.register_blueprint(blueprint)
     register_api(app, csrf)
     app.view_functions["static"] = public(app.view_functions["static"])

@@ -12,8 +12,10 @@ from wtforms import SelectField, StringField
 
 from exam_center.domain.education import Education
 from exam_center.models import Person, Role
-from exam_center.services.people import get_person, register_person, set_person_photo
+from exam_center.services.faces import enrol_photo
+from exam_center.services.people import get_person, register_person
 
+from .faces import face_engine, face_rules
 from .forms import choices, form_status, submit
 from .labels import EDUCATION_LABELS
 from .paging import page_number
@@ -67,7 +69,9 @@ def index():
 def detail(person_id: int):
     form = PhotoForm()
     store = current_app.extensions["exam_center.evidence"]
-    if submit(form, lambda s: set_person_photo(s, current_actor(), store, person_id, form.photo.data.read())):
+    # Through the face gate: a registered photo must be usable for the 1:1 check at the exam room.
+    if submit(form, lambda s: enrol_photo(s, current_actor(), store, face_engine(), face_rules(), person_id,
+                                          form.photo.data.read())):
         flash(_("Photo saved."), "success")
         return redirect(url_for(".detail", person_id=person_id))
     return render_template("people/detail.html", person=get_person(db_session(), person_id), form=form), \
