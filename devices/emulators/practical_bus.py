@@ -18,8 +18,10 @@ def practical_bus(stations: list[StationEmulator]) -> ModbusRtuSlave:
     return ModbusRtuSlave({station.unit: station for station in stations})
 
 
-def demo_stations(count: int, clock: Callable[[], float] = time.monotonic) -> list[StationEmulator]:
-    return [StationEmulator(unit, ExamScript.demo(veto_at=5 if unit % 4 == 0 else None), clock)
+def demo_stations(count: int, clock: Callable[[], float] = time.monotonic,
+                  step_seconds: float = 5.0) -> list[StationEmulator]:
+    """Every fourth station's candidate triggers a veto at step 5."""
+    return [StationEmulator(unit, ExamScript.demo(every_s=step_seconds, veto_at=5 if unit % 4 == 0 else None), clock)
             for unit in range(1, count + 1)]
 
 
@@ -28,8 +30,9 @@ def main() -> None:
 
     parser = arguments(__doc__.splitlines()[0])
     parser.add_argument("--stations", type=int, default=4, help="stations with unit ids 1..N")
+    parser.add_argument("--step-seconds", type=float, default=5.0, help="pace of the scripted exam steps")
     options = parser.parse_args()
-    stations = demo_stations(options.stations)
+    stations = demo_stations(options.stations, step_seconds=options.step_seconds)
     by_unit = {str(station.unit): station for station in stations}
 
     def show(unit):

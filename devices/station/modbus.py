@@ -23,11 +23,27 @@ class ModbusException(DeviceError):
                          f"({EXCEPTION_MEANINGS.get(code, 'undocumented')})")
 
 
+class _PortClient(ModbusSerialClient):
+    """pymodbus reads a reply only after the line stayed quiet for a poll interval (≥ 1 ms, on every reply).
+    Here bytes go to its framer as they arrive and the framer decides when the frame is whole."""
+
+    def recv(self, size: int | None) -> bytes:
+        if size is not None:
+            return super().recv(size)
+        try:
+            self.socket.timeout = self.comm_params.timeout_connect
+            first = self.socket.read(1)
+            return first + self.socket.read(self.socket.in_waiting) if first else first
+        except OSError:
+            self.close()
+            raise ConnectionException(str(self)) from None
+
+
 class ModbusMaster:
     def __init__(self, port: Any, baudrate: int, timeout: float, frames: FrameLog):
         self._frames = frames
         self._received = b""
-        self._client = ModbusSerialClient(
+        self._client = _PortClient(
             port.port or frames.line_name, baudrate=baudrate, timeout=timeout, retries=0,
             trace_packet=self._trace_packet, trace_pdu=self._trace_pdu)
         # The SerialLine opened the port with the configured settings (parity, RS-485); pymodbus only uses it.

@@ -28,6 +28,8 @@ class FrameLog:
         self.line_name = line_name
         self._frames: deque[LoggedFrame] = deque(maxlen=capacity)
         self._lock = threading.Lock()
+        self.totals = {"tx": 0, "rx": 0, "noise": 0}  # bytes and frames per direction, for statistics
+        self.frame_counts = {"tx": 0, "rx": 0, "noise": 0}
 
     def record(self, direction: str, data: bytes) -> None:
         if not data:
@@ -35,6 +37,8 @@ class FrameLog:
         frame = LoggedFrame(time.time(), direction, bytes(data))
         with self._lock:
             self._frames.append(frame)
+            self.totals[direction] += len(frame.data)
+            self.frame_counts[direction] += 1
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s %s", self.line_name, direction, frame.data.hex(" "))
 
