@@ -109,11 +109,13 @@ class KioskControllerEmulator(EmulatedDevice):
     def _ping(self, payload: bytes) -> bytes:
         return b"\x01"  # protocol version
 
-    def _status(self, payload: bytes) -> bytes:
+    def controller_status(self) -> ControllerStatus:
         printing = any(job.state == JobState.PRINTING for job in self.jobs.values())
         in_tray = any(job.state == JobState.PRINTED for job in self.jobs.values())
-        return ControllerStatus(self.card_stock, not (self.jammed or printing), self.jammed, self.door_open,
-                                in_tray).encode()
+        return ControllerStatus(self.card_stock, not (self.jammed or printing), self.jammed, self.door_open, in_tray)
+
+    def _status(self, payload: bytes) -> bytes:
+        return self.controller_status().encode()
 
     def _lights(self, payload: bytes) -> bytes:
         if len(payload) != 2:
@@ -165,3 +167,25 @@ class KioskControllerEmulator(EmulatedDevice):
             # A printed card that is cancelled goes to the reject bin, never to the tray.
             job.state, job.error = JobState.CANCELLED, JobError.CANCELLED
         return job.status().encode()
+
+
+def main() -> None:
+    from .runner import arguments, run
+
+    parser = arguments(__doc__.splitlines()[0])
+    parser.add_argument("--stock", type=int, default=50, help="blank cards in the printer")
+    parser.add_argument("--print-seconds", type=float, default=2.0)
+    options = parser.parse_args()
+    emulator = KioskControllerEmulator(options.stock, options.print_seconds)
+    run(emulator, options, "kiosk controller", {
+        "status": emulator.controller_status,
+        "jam": lambda: setattr(emulator, "jam_next_job", True),
+        "clear": emulator.clear_jam,
+        "door": lambda state: emulator.set_door(state == "open"),
+        "refill": lambda cards: emulator.refill(int(cards)),
+        "printed": lambda: ", ".join(emulator.printed) or "nothing yet",
+    })
+
+
+if __name__ == "__main__":
+    main()
