@@ -9,7 +9,7 @@ from devices.emulators.practical_bus import demo_stations, practical_bus
 from devices.station import registers as r
 from devices.station.bus import PracticalBus, StationCommandRefused
 from devices.station.modbus import ModbusException
-from devices.transport.errors import LineTimeout
+from devices.transport.errors import LineTimeout, ProtocolError
 
 READ_STATUS_BYTES = 8
 STATUS_REPLY_BYTES = 5 + 2 * r.STATUS_BLOCK
@@ -188,3 +188,34 @@ def test_slave_answers_with_exceptions_and_ignores_bad_crc(clock):
     assert slave.receive(with_crc(bytes.fromhex("05 04 00 00 00 02"))) == b""  # not our unit
     write = with_crc(bytes.fromhex("01 06 00 0C 00 05"))
     assert slave.receive(write) == write
+
+
+def test_one_direction_cut_reports_then_recovers(bus_setup, clock):
+    stations, cable, _, bus = bus_setup
+    start_exam(bus, 1)
+    seen = []
+    clock.advance(11)
+    cable.b_to_a.cut = True  # the stations hear us, we do not hear them
+    with pytest.raises(LineTimeout, match="station 1 .*no valid reply"):
+        collect(bus, 1, seen)
+    cable.b_to_a.cut = False
+    clock.advance(30)
+    collect(bus, 1, seen)
+    assert seen == [1, 2, 3, 4, 5, 6]
+
+
+def test_slow_station_late_replies_are_never_taken_for_another_request(bus_setup, clock):
+    stations, _, server, bus = bus_setup
+    start_exam(bus, 2)
+    seen = []
+    server.reply_delay = 0.35  # just past the driver's 0.3 s timeout: replies arrive during the next request
+    for _ in range(3):
+        clock.advance(6)
+        try:
+            collect(bus, 2, seen)
+        except (LineTimeout, ProtocolError):
+            pass
+    server.reply_delay = 0
+    clock.advance(30)
+    collect(bus, 2, seen)
+    assert seen == [1, 2, 3, 4, 5, 6] and stations[1].executions == 2
