@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import sqlalchemy as sa
@@ -74,13 +73,13 @@ def note(session: Session, actor: Actor, attempt: Attempt, action: str, reason: 
 
 def get_attempt(session: Session, attempt_id: int, *, lock: bool = False) -> Attempt:
     if lock and session.get_bind().dialect.name == "postgresql":
-        fetch(session, Attempt, attempt_id, _not_found())
+        fetch(session, Attempt, attempt_id, attempt_not_found())
         return session.scalar(sa.select(Attempt).where(Attempt.id == attempt_id).with_for_update()
                               .execution_options(populate_existing=True))
-    return fetch(session, Attempt, attempt_id, _not_found())
+    return fetch(session, Attempt, attempt_id, attempt_not_found())
 
 
-def _not_found() -> NotFound:
+def attempt_not_found() -> NotFound:
     return NotFound("attempt.not_found", N_("No such exam attempt."), field="attempt_id")
 
 
@@ -106,16 +105,21 @@ _PAPERS_LOCK = threading.Lock()
 
 
 def paper_of(session: Session, attempt: Attempt) -> FrozenPaper:
-    """The attempt's frozen paper. Papers never change once drawn, so each process keeps the most recently used
+    """The attempt's frozen paper."""
+    return paper_by_id(session, attempt.paper_id)
+
+
+def paper_by_id(session: Session, paper_id: int) -> FrozenPaper:
+    """A frozen paper, decoded. Papers never change once drawn, so each process keeps the most recently used
     ones decoded: every save checks its answer against the paper, and decoding the snapshot each time
     dominated the save path."""
-    key = (str(session.get_bind().url), attempt.paper_id)
+    key = (str(session.get_bind().url), paper_id)
     with _PAPERS_LOCK:
         paper = _PAPERS.get(key)
         if paper is not None:
             _PAPERS.move_to_end(key)
             return paper
-    paper = FrozenPaper.from_dict(session.get(Paper, attempt.paper_id).snapshot)
+    paper = FrozenPaper.from_dict(session.get(Paper, paper_id).snapshot)
     with _PAPERS_LOCK:
         _PAPERS[key] = paper
         if len(_PAPERS) > _PAPERS_KEPT:
@@ -175,7 +179,7 @@ def pause(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: 
     now = now or utcnow()
     attempt = get_attempt(session, attempt_id, lock=True)
     reason = _reason(reason, required=True)
-    _finish_if_overdue(session, attempt, now)
+    finish_if_overdue(session, attempt, now)
     left = remaining_seconds(session, attempt, now)
     _transition(session, actor, attempt, "pause", reason=reason, details={"remaining_seconds": round(left, 1)},
                 now=now)
@@ -201,7 +205,7 @@ def extend(session: Session, actor: Actor, attempt_id: int, minutes: int, reason
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= MAX_EXTENSION_MINUTES:
         raise ValidationError("attempt.extension", N_("Extend by 1 to %(max)s minutes."), field="minutes",
                               max=MAX_EXTENSION_MINUTES)
-    _finish_if_overdue(session, attempt, now)
+    finish_if_overdue(session, attempt, now)
     if attempt.status in FINISHED:
         raise Conflict("attempt.finished", N_("The attempt has already ended."))
     if attempt.status is S.IN_PROGRESS:
@@ -265,51 +269,17 @@ def expel(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: 
 
 # --- answers --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class SaveAck:
-    seq: int                 # the highest sequence number the server holds for this attempt
-    applied: bool            # False: a stale or duplicate save, ignored
-    remaining_seconds: float
-    status: AttemptStatus
-
-
-def save_answer(session: Session, attempt_id: int, *, position: int, chosen: Iterable[int], marked: bool,
-                seq: int, now: dt.datetime | None = None) -> SaveAck:
-    """Store one answer if ``seq`` is newer than what the server has for that question; acknowledge either way."""
-    now = now or utcnow()
-    attempt = get_attempt(session, attempt_id, lock=True)
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 or seq > 2**62:
-        raise ValidationError("answer.seq", N_("The save has no valid sequence number."), field="seq")
-    _finish_if_overdue(session, attempt, now)
-    answer = session.scalar(sa.select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id,
-                                                           AttemptAnswer.position == position))
-    if answer is not None and answer.seq >= seq:
-        return SaveAck(max(attempt.last_seq, seq), False, remaining_seconds(session, attempt, now), attempt.status)
-    if attempt.status is not S.IN_PROGRESS:
-        raise Conflict("answer.not_in_progress", N_("Answers can only be saved while the exam is in progress (now: %(status)s)."),
-                       status=attempt.status.label_zh)
-    question = _question(session, attempt, position)
-    chosen = _valid_choice(question, chosen)
-    if answer is None:
-        session.add(AttemptAnswer(attempt_id=attempt.id, position=position, chosen=chosen, marked=bool(marked),
-                                  seq=seq, saved_at=now))
-    else:
-        answer.chosen, answer.marked, answer.seq, answer.saved_at = chosen, bool(marked), seq, now
-    attempt.last_seq = max(attempt.last_seq, seq)
-    attempt.last_seen_at = now
-    session.flush()
-    return SaveAck(attempt.last_seq, True, remaining_seconds(session, attempt, now), attempt.status)
-
-
-def _question(session: Session, attempt: Attempt, position: int):
-    paper = paper_of(session, attempt)
+def question_of(session: Session, paper_id: int, position: int):
+    """Question ``position`` of a frozen paper, or a ValidationError naming the position."""
+    paper = paper_by_id(session, paper_id)
     if not isinstance(position, int) or isinstance(position, bool) or not 1 <= position <= len(paper.questions):
         raise ValidationError("answer.position", N_("There is no question %(position)s on this paper."),
                               field="position", position=position)
     return paper.questions[position - 1]
 
 
-def _valid_choice(question, chosen: Iterable[int]) -> list[int]:
+def valid_choice(question, chosen: Iterable[int]) -> list[int]:
+    """The chosen option indices, sorted and checked against the question's options and type."""
     try:
         picked = sorted({int(i) for i in chosen})
     except (TypeError, ValueError):
@@ -323,7 +293,7 @@ def _valid_choice(question, chosen: Iterable[int]) -> list[int]:
 def heartbeat(session: Session, attempt_id: int, *, now: dt.datetime | None = None) -> Attempt:
     now = now or utcnow()
     attempt = get_attempt(session, attempt_id)
-    _finish_if_overdue(session, attempt, now)
+    finish_if_overdue(session, attempt, now)
     attempt.last_seen_at = now
     return attempt
 
@@ -333,7 +303,7 @@ def heartbeat(session: Session, attempt_id: int, *, now: dt.datetime | None = No
 def submit(session: Session, actor: Actor, attempt_id: int, *, now: dt.datetime | None = None) -> Attempt:
     now = now or utcnow()
     attempt = get_attempt(session, attempt_id, lock=True)
-    if _finish_if_overdue(session, attempt, now):
+    if finish_if_overdue(session, attempt, now):
         return attempt
     _transition(session, actor, attempt, "submit", now=now)
     attempt.finished_at, attempt.deadline_at = now, None
@@ -341,7 +311,7 @@ def submit(session: Session, actor: Actor, attempt_id: int, *, now: dt.datetime 
     return attempt
 
 
-def _finish_if_overdue(session: Session, attempt: Attempt, now: dt.datetime) -> bool:
+def finish_if_overdue(session: Session, attempt: Attempt, now: dt.datetime) -> bool:
     if attempt.status is S.IN_PROGRESS and attempt.deadline_at is not None and attempt.deadline_at <= now:
         _transition(session, Actor.system("clock"), attempt, "time_out", now=now)
         attempt.finished_at, attempt.deadline_at = attempt.deadline_at, None
@@ -355,7 +325,7 @@ def finish_overdue(session: Session, *, now: dt.datetime | None = None) -> int:
     now = now or utcnow()
     due = session.scalars(sa.select(Attempt.id).where(Attempt.status == S.IN_PROGRESS, Attempt.deadline_at <= now)).all()
     for attempt_id in due:
-        _finish_if_overdue(session, get_attempt(session, attempt_id, lock=True), now)
+        finish_if_overdue(session, get_attempt(session, attempt_id, lock=True), now)
     return len(due)
 
 

@@ -41,7 +41,8 @@ from exam_center.db import end_read_only
 from exam_center.domain.errors import N_, Conflict, DomainError
 from exam_center.models import (FINISHED, ApplicationStatus, Attempt, AttemptAnswer, AttemptStatus, ExamApplication,
                                 ExamRoom, ExamSession, OperationItem, Person, Seat, SessionCandidate, utcnow)
-from exam_center.services import attempts, sign_in_tries
+from exam_center.services import attempts, autosave, sign_in_tries
+from exam_center.services.autosave import SittingEnded
 from exam_center.services.audit import Actor, record
 
 from .errors import _http_message, domain_error_details, error_response
@@ -125,12 +126,8 @@ def _sign_in(ticket: str, id_tail: str) -> tuple[int, str] | tuple[str, str]:
     return attempt.id, token
 
 
-SIGNED_OUT_REASONS = {
-    "terminal.moved": _l("The proctor has moved you to another seat. Sign in again at the terminal of your new seat."),
-    "terminal.replaced": _l("Your exam was opened at another terminal, so this one is signed out. If that was not "
-                            "you, raise your hand now."),
-    "terminal.signed_out": _l("You are signed out."),
-}
+SIGNED_OUT = N_("You are signed out.")
+SIGN_IN_NOTICES = {**autosave.SITTING_ENDED, "terminal.signed_out": SIGNED_OUT}
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -148,7 +145,7 @@ def sign_in():
             return redirect(url_for("terminal.exam"))
         refusal = outcome
     reason = request.args.get("reason", "")
-    notice = (reason, str(SIGNED_OUT_REASONS[reason])) if reason in SIGNED_OUT_REASONS and not refusal else None
+    notice = (reason, _(SIGN_IN_NOTICES[reason])) if reason in SIGN_IN_NOTICES and not refusal else None
     status = 400 if form.is_submitted() and (refusal or form.errors) else 200
     return render_template("terminal/sign_in.html", form=form, refusal=refusal, notice=notice,
                            terminal=this_terminal(db_session())), status
@@ -164,25 +161,12 @@ def sign_out():
 
 # --- who is at the terminal -----------------------------------------------------------------------
 
-class SignedOut(Exception):
-    """This browser may no longer act for the attempt: signed out, moved, or replaced by another terminal."""
-
-    def __init__(self, code: str = "terminal.signed_out") -> None:
-        super().__init__(code)
-        self.code = code
-
-
 def _attempt() -> Attempt:
-    """The signed-in candidate's attempt, if this browser still holds its sitting."""
+    """The signed-in candidate's attempt, if this browser still holds its sitting (else ``SittingEnded``)."""
     attempt = db_session().get(Attempt, signed_in_attempt_id())
-    held = session.get(SITTING_KEY)
-    if attempt is None or not attempt.sitting_token or not isinstance(held, str) \
-            or not hmac.compare_digest(held.encode(), attempt.sitting_token.encode()):
-        code = "terminal.signed_out" if attempt is None else \
-            "terminal.moved" if not attempt.sitting_token else "terminal.replaced"
-        session.pop(CANDIDATE_KEY, None)
-        session.pop(SITTING_KEY, None)
-        raise SignedOut(code)
+    if attempt is None:
+        raise SittingEnded("terminal.signed_out", SIGNED_OUT)
+    autosave.check_sitting(attempt.sitting_token, session.get(SITTING_KEY))
     return attempt
 
 
@@ -293,10 +277,14 @@ def _is_api() -> bool:
     return request.path.startswith(API_PATH)
 
 
-@bp.errorhandler(SignedOut)
-def _signed_out(error: SignedOut):
+@bp.errorhandler(SittingEnded)
+def _sitting_ended(error: SittingEnded):
+    """This browser is shut out of the attempt: its sign-in ends here, and the sign-in page says why."""
+    db_session().rollback()
+    session.pop(CANDIDATE_KEY, None)
+    session.pop(SITTING_KEY, None)
     if _is_api():
-        return _json_error(401, error.code, str(SIGNED_OUT_REASONS[error.code]))
+        return _json_error(401, error.code, error.render(_))
     return redirect(url_for("terminal.sign_in", reason=error.code))
 
 
@@ -419,12 +407,12 @@ def api_start():
 @bp.route("/api/save", methods=["POST"])
 @candidate
 def api_save():
-    attempt_id = _attempt().id
     values = _save_values(_body())
     s = db_session()
     now = utcnow()
     try:
-        ack = attempts.save_answer(s, attempt_id, now=now, **values)
+        ack = autosave.save_answer(s, signed_in_attempt_id(), now=now, sitting_token=session.get(SITTING_KEY),
+                                   check_token=True, **values)
     except DomainError:
         # Nothing of the refused save is written; an attempt it found overdue is finished all the same.
         s.commit()

@@ -7,17 +7,17 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from exam_center.domain.errors import Conflict, ValidationError
+from exam_center.domain.errors import Conflict, NotFound, ValidationError
 from exam_center.models import (Attempt, AttemptAnswer, AttemptEvent,
                                 AttemptStatus, AuditEvent, ExamApplication, ExamPart, ExamResult, ExamRoom,
                                 ExamSession, OrganisationKind, RoomKind, ScoredResponse, Seat, SessionCandidate,
                                 SessionStatus)
-from exam_center.services import attempts, papers
+from exam_center.services import attempts, autosave, papers
 from exam_center.services.audit import Actor, verify_chain
 from exam_center.domain.idcard import make_id_number
 
 from exam_day import scheduled_candidate, small_exam_bank
-from conftest import SYSTEM
+from conftest import SYSTEM, run_in_threads
 
 T0 = dt.datetime(2026, 12, 5, 1, 0, tzinfo=dt.timezone.utc)
 PROCTOR = Actor("staff", "99", "proctor")
@@ -72,7 +72,7 @@ def test_the_happy_path_scores_from_the_frozen_paper(db, seated):
     with db.transaction() as s:
         for seq, q in enumerate(paper.questions, start=1):
             chosen = list(q.key) if q.position != 1 else [1 - q.key[0]]   # question 1 answered wrongly
-            ack = attempts.save_answer(s, attempt_id, position=q.position, chosen=chosen, marked=False, seq=seq,
+            ack = autosave.save_answer(s, attempt_id, position=q.position, chosen=chosen, marked=False, seq=seq,
                                        now=T0 + dt.timedelta(minutes=1))
             assert ack.applied and ack.seq == seq
         attempts.submit(s, CANDIDATE, attempt_id, now=T0 + dt.timedelta(minutes=10))
@@ -95,7 +95,7 @@ def test_multiple_choice_is_all_or_nothing(db, seated):
     attempt_id = _started(db, seated)
     multi = next(q for q in _paper(db, attempt_id).questions if q.type == "multi")
     with db.transaction() as s:
-        attempts.save_answer(s, attempt_id, position=multi.position, chosen=[multi.key[0]], marked=False, seq=1,
+        autosave.save_answer(s, attempt_id, position=multi.position, chosen=[multi.key[0]], marked=False, seq=1,
                              now=T0)
         attempts.submit(s, CANDIDATE, attempt_id, now=T0 + dt.timedelta(minutes=1))
     with db.sessions() as s:
@@ -106,15 +106,39 @@ def test_multiple_choice_is_all_or_nothing(db, seated):
 def test_stale_and_duplicate_saves_are_ignored_but_acknowledged(db, seated):
     attempt_id = _started(db, seated)
     with db.transaction() as s:
-        assert attempts.save_answer(s, attempt_id, position=1, chosen=[0], marked=True, seq=5, now=T0).applied
-        duplicate = attempts.save_answer(s, attempt_id, position=1, chosen=[0], marked=True, seq=5, now=T0)
-        stale = attempts.save_answer(s, attempt_id, position=1, chosen=[1], marked=False, seq=3, now=T0)
+        assert autosave.save_answer(s, attempt_id, position=1, chosen=[0], marked=True, seq=5, now=T0).applied
+        duplicate = autosave.save_answer(s, attempt_id, position=1, chosen=[0], marked=True, seq=5, now=T0)
+        stale = autosave.save_answer(s, attempt_id, position=1, chosen=[1], marked=False, seq=3, now=T0)
         assert (duplicate.applied, stale.applied, stale.seq) == (False, False, 5)
         # A later save for another question with a lower number than question 1's is still new for it.
-        assert attempts.save_answer(s, attempt_id, position=2, chosen=[0], marked=False, seq=4, now=T0).applied
+        assert autosave.save_answer(s, attempt_id, position=2, chosen=[0], marked=False, seq=4, now=T0).applied
     with db.sessions() as s:
         answer = s.scalar(sa.select(AttemptAnswer).where(AttemptAnswer.position == 1))
         assert (answer.chosen, answer.marked, answer.seq) == ([0], True, 5)
+
+
+def test_concurrent_saves_keep_the_newest_answer_and_the_highest_number(db, seated):
+    """Saves racing on two connections (a retry overtaking its original): the newest number wins every time."""
+    attempt_id = _started(db, seated)
+    order = [7, 2, 9, 4, 1, 8, 3, 6, 5, 10, 12, 11]
+
+    def save(n: int) -> None:
+        seq = order[n]
+        with db.transaction() as s:
+            autosave.save_answer(s, attempt_id, position=1 + seq % 2, chosen=[seq % 2], marked=seq == 12, seq=seq,
+                                 now=T0 + dt.timedelta(seconds=seq))
+
+    assert run_in_threads(save, len(order)) == []
+    with db.sessions() as s:
+        stored = {a.position: (a.seq, a.chosen, a.marked) for a in s.scalars(sa.select(AttemptAnswer))}
+        attempt = s.get(Attempt, attempt_id)
+        assert stored == {1: (12, [0], True), 2: (11, [1], False)}
+        assert attempt.last_seq == 12 and attempt.last_seen_at is not None
+
+
+def test_a_save_to_an_unknown_attempt_is_refused(db, seated):
+    with db.transaction() as s, pytest.raises(NotFound):
+        autosave.save_answer(s, 10**9, position=1, chosen=[0], marked=False, seq=1, now=T0)
 
 
 @pytest.mark.parametrize("kwargs,code", [
@@ -126,7 +150,7 @@ def test_bad_saves_are_refused(db, seated, kwargs, code):
     attempt_id = _started(db, seated)
     values = {"position": 1, "chosen": [0], "marked": False, "seq": 1, **kwargs}
     with pytest.raises(ValidationError) as refused, db.transaction() as s:
-        attempts.save_answer(s, attempt_id, now=T0, **values)
+        autosave.save_answer(s, attempt_id, now=T0, **values)
     assert refused.value.code == code
     with db.sessions() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(AttemptAnswer)) == 0
@@ -136,7 +160,7 @@ def test_two_options_on_a_single_choice_question_are_refused(db, seated):
     attempt_id = _started(db, seated)
     single = next(q for q in _paper(db, attempt_id).questions if q.type == "single")
     with pytest.raises(ValidationError), db.transaction() as s:
-        attempts.save_answer(s, attempt_id, position=single.position, chosen=[0, 1], marked=False, seq=1, now=T0)
+        autosave.save_answer(s, attempt_id, position=single.position, chosen=[0, 1], marked=False, seq=1, now=T0)
 
 
 def test_pause_stops_the_clock_and_extension_adds_time(db, seated):
@@ -151,7 +175,7 @@ def test_pause_stops_the_clock_and_extension_adds_time(db, seated):
         # Twenty minutes of pause later, twenty minutes are still left.
         assert attempts.remaining_seconds(s, attempt, T0 + dt.timedelta(minutes=30)) == 20 * 60
         with pytest.raises(Conflict):
-            attempts.save_answer(s, attempt_id, position=1, chosen=[0], marked=False, seq=1,
+            autosave.save_answer(s, attempt_id, position=1, chosen=[0], marked=False, seq=1,
                                  now=T0 + dt.timedelta(minutes=31))
     with db.transaction() as s:
         attempts.resume(s, PROCTOR, attempt_id, "恢复供电", now=T0 + dt.timedelta(minutes=40))
@@ -166,7 +190,7 @@ def test_pause_stops_the_clock_and_extension_adds_time(db, seated):
 def test_the_server_times_out_overdue_attempts_by_itself(db, seated):
     attempt_id = _started(db, seated)
     with db.transaction() as s:
-        attempts.save_answer(s, attempt_id, position=1, chosen=[0], marked=False, seq=1, now=T0)
+        autosave.save_answer(s, attempt_id, position=1, chosen=[0], marked=False, seq=1, now=T0)
         assert attempts.finish_overdue(s, now=T0 + dt.timedelta(minutes=29)) == 0
         assert attempts.finish_overdue(s, now=T0 + dt.timedelta(minutes=30)) == 1
     with db.sessions() as s:
@@ -174,14 +198,14 @@ def test_the_server_times_out_overdue_attempts_by_itself(db, seated):
         assert attempt.status is AttemptStatus.TIMED_OUT and attempt.finished_at == T0 + dt.timedelta(minutes=30)
         assert attempt.score is not None
     with pytest.raises(Conflict), db.transaction() as s:
-        attempts.save_answer(s, attempt_id, position=2, chosen=[0], marked=False, seq=2,
+        autosave.save_answer(s, attempt_id, position=2, chosen=[0], marked=False, seq=2,
                              now=T0 + dt.timedelta(minutes=31))
 
 
 def test_a_late_save_finishes_the_attempt_instead_of_storing(db, seated):
     attempt_id = _started(db, seated)
     with pytest.raises(Conflict), db.transaction() as s:
-        attempts.save_answer(s, attempt_id, position=1, chosen=[0], marked=False, seq=1,
+        autosave.save_answer(s, attempt_id, position=1, chosen=[0], marked=False, seq=1,
                              now=T0 + dt.timedelta(minutes=30, seconds=1))
     with db.transaction() as s:
         attempts.heartbeat(s, attempt_id, now=T0 + dt.timedelta(minutes=30, seconds=1))
@@ -192,7 +216,7 @@ def test_a_late_save_finishes_the_attempt_instead_of_storing(db, seated):
 def test_moving_to_a_spare_seat_keeps_answers_and_clock(db, seated):
     attempt_id = _started(db, seated)
     with db.transaction() as s:
-        attempts.save_answer(s, attempt_id, position=1, chosen=[0], marked=False, seq=1, now=T0)
+        autosave.save_answer(s, attempt_id, position=1, chosen=[0], marked=False, seq=1, now=T0)
         with pytest.raises(ValidationError):
             attempts.move(s, PROCTOR, attempt_id, seated.other_hall_seat_id, "终端故障", now=T0)
     with db.transaction() as s:

@@ -33,7 +33,7 @@ from exam_center.models import (
     StaffUser,
     utcnow,
 )
-from exam_center.services import attempts, hall, papers
+from exam_center.services import attempts, autosave, hall, papers
 from exam_center.services.audit import Actor, verify_chain
 from exam_center.services.people import set_person_photo
 
@@ -209,8 +209,8 @@ def test_state_json_follows_check_in_progress_pause_and_submission(proctor, hall
     with db.transaction() as s:
         attempts.start(s, CANDIDATE, attempt_id)
         for seq, position in enumerate((1, 2, 5), start=1):
-            attempts.save_answer(s, attempt_id, position=position, chosen=[0], marked=False, seq=seq)
-        attempts.save_answer(s, attempt_id, position=6, chosen=[], marked=True, seq=4)   # marked, not answered
+            autosave.save_answer(s, attempt_id, position=position, chosen=[0], marked=False, seq=seq)
+        autosave.save_answer(s, attempt_id, position=6, chosen=[], marked=True, seq=4)   # marked, not answered
     state = _state(proctor, hall_world)
     seat = _seat(state, "01")
     assert (seat["state"], seat["answered"], seat["total"]) == ("in_progress", 3, 10)
@@ -315,7 +315,7 @@ def test_extension_of_a_finished_attempt_is_refused(proctor, hall_world, db):
 def test_move_to_a_free_seat_keeps_the_attempt_and_refuses_taken_seats(proctor, hall_world, db):
     attempt_id = _started(db, hall_world.a)
     with db.transaction() as s:
-        attempts.save_answer(s, attempt_id, position=1, chosen=[1], marked=False, seq=1)
+        autosave.save_answer(s, attempt_id, position=1, chosen=[1], marked=False, seq=1)
     seats = hall_world.seats
     panel = proctor.get(hall_world.url(candidate=hall_world.a)).get_data(as_text=True)
     options = re.findall(r'<option value="(\d+)">', panel.split('id="move-seat"')[1].split("</select>")[0])
@@ -445,7 +445,7 @@ def test_the_exam_room_record_pdf(proctor, hall_world, db, tmp_path):
     attempt_id = _attempt(db, hall_world.a).id
     with db.transaction() as s:
         attempts.start(s, CANDIDATE, attempt_id)
-        attempts.save_answer(s, attempt_id, position=1, chosen=[0], marked=False, seq=1)
+        autosave.save_answer(s, attempt_id, position=1, chosen=[0], marked=False, seq=1)
     assert _post(proctor, hall_world, "warn", hall_world.a, reason="交头接耳").status_code == 302
     assert _post(proctor, hall_world, "extend", hall_world.a, minutes="5", reason="停电五分钟").status_code == 302
     assert _post(proctor, hall_world, "move", hall_world.a, seat_id=str(hall_world.seats["03"]),

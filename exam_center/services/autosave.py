@@ -1,0 +1,145 @@
+"""Autosave (自动保存): one answer per call, idempotent by a per-attempt sequence number, acknowledged after commit.
+
+This is the hottest path on exam day (every click of every candidate), so it talks SQL directly instead of
+loading ORM objects: one ``SELECT … FOR UPDATE`` of the attempt's few columns (which also orders the save
+against a concurrent pause, submit or timeout), one upsert that writes the answer only if its sequence
+number is newer than the stored one, and one update of the attempt's high-water mark. The rare paths (an
+overdue attempt, a save after the end) go through the ORM state machine in ``attempts``.
+
+A save may carry the terminal's *sitting token*: only the terminal the candidate last signed in at (and not
+one they were moved away from) may save.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from exam_center.domain.errors import N_, Conflict, DomainError, ValidationError
+from exam_center.models import Attempt, AttemptAnswer, AttemptStatus, utcnow
+
+from . import attempts
+
+S = AttemptStatus
+ANSWERS = AttemptAnswer.__table__
+ATTEMPTS = Attempt.__table__
+MAX_SEQ = 2**62
+
+
+class SittingEnded(DomainError):
+    """This terminal may no longer act for the attempt: ``terminal.moved`` or ``terminal.replaced``."""
+
+    http_status = 401
+
+
+SITTING_ENDED = {
+    "terminal.moved": N_("The proctor has moved you to another seat. Sign in again at the terminal of your new "
+                         "seat."),
+    "terminal.replaced": N_("Your exam was opened at another terminal, so this one is signed out. If that was not "
+                            "you, raise your hand now."),
+}
+
+
+def check_sitting(stored: str | None, held: str | None) -> None:
+    """Raise ``SittingEnded`` unless ``held`` (the browser's token) is the attempt's current sitting."""
+    if stored and isinstance(held, str) and hmac.compare_digest(held.encode(), stored.encode()):
+        return
+    code = "terminal.replaced" if stored else "terminal.moved"
+    raise SittingEnded(code, SITTING_ENDED[code])
+
+
+@dataclass(frozen=True)
+class SaveAck:
+    seq: int                 # the highest sequence number the server holds for this attempt
+    applied: bool            # False: a stale or duplicate save, ignored
+    remaining_seconds: float
+    status: AttemptStatus
+
+
+def save_answer(session: Session, attempt_id: int, *, position: int, chosen: Iterable[int], marked: bool,
+                seq: int, now: dt.datetime | None = None, sitting_token: str | None = None,
+                check_token: bool = False) -> SaveAck:
+    """Store one answer if ``seq`` is newer than what the server has for that question; acknowledge either way.
+
+    With ``check_token`` the save must come from the attempt's current sitting (``sitting_token``).
+    """
+    now = now or utcnow()
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 or seq > MAX_SEQ:
+        raise ValidationError("answer.seq", N_("The save has no valid sequence number."), field="seq")
+    postgres = session.get_bind().dialect.name == "postgresql"
+    row = session.execute(_LOCK_ATTEMPT, {"attempt_id": attempt_id}).one_or_none()
+    if row is None:
+        raise attempts.attempt_not_found()
+    if check_token:
+        check_sitting(row.sitting_token, sitting_token)
+    if row.status is not S.IN_PROGRESS or row.deadline_at is None or row.deadline_at <= now:
+        return _save_out_of_time(session, attempt_id, position, seq, now)
+    question = attempts.question_of(session, row.paper_id, position)
+    picked = attempts.valid_choice(question, chosen)
+    values = {"attempt_id": attempt_id, "position": position, "chosen": picked, "marked": bool(marked), "seq": seq,
+              "saved_at": now}
+    applied = session.execute(_UPSERT_ANSWER[postgres], values).first() is not None
+    high = max(row.last_seq, seq)
+    if applied:
+        session.execute(_RAISE_HIGH_WATER[postgres], values)
+        _forget_loaded(session, attempt_id)
+    return SaveAck(high, applied, max(0.0, (row.deadline_at - now).total_seconds()), S.IN_PROGRESS)
+
+
+def _save_out_of_time(session: Session, attempt_id: int, position: int, seq: int, now: dt.datetime) -> SaveAck:
+    """Not in progress (or just overdue, which finishes it now): a repeat is still acknowledged, news refused."""
+    attempt = attempts.get_attempt(session, attempt_id)
+    attempts.finish_if_overdue(session, attempt, now)
+    held = session.scalar(sa.select(ANSWERS.c.seq).where(ANSWERS.c.attempt_id == attempt_id,
+                                                         ANSWERS.c.position == position))
+    if held is not None and held >= seq:
+        return SaveAck(max(attempt.last_seq, seq), False, attempts.remaining_seconds(session, attempt, now),
+                       attempt.status)
+    raise Conflict("answer.not_in_progress",
+                   N_("Answers can only be saved while the exam is in progress (now: %(status)s)."),
+                   status=attempt.status.label_zh)
+
+
+# The statements are built once: on the hot path, building them cost as much as running them.
+_LOCK_ATTEMPT = (sa.select(ATTEMPTS.c.status, ATTEMPTS.c.deadline_at, ATTEMPTS.c.paper_id, ATTEMPTS.c.last_seq,
+                           ATTEMPTS.c.sitting_token)
+                 .where(ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update())
+
+
+def _upsert(insert) -> sa.Executable:
+    """Write the answer unless the stored one has the same or a newer sequence number; RETURNING says which."""
+    statement = insert(ANSWERS).values({c: sa.bindparam(c) for c in
+                                        ("attempt_id", "position", "chosen", "marked", "seq", "saved_at")})
+    return statement.on_conflict_do_update(
+        index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.position],
+        set_={c: getattr(statement.excluded, c) for c in ("chosen", "marked", "seq", "saved_at")},
+        where=ANSWERS.c.seq < statement.excluded.seq).returning(ANSWERS.c.seq)
+
+
+def _raise_high_water(larger) -> sa.Executable:
+    return (sa.update(ATTEMPTS).where(ATTEMPTS.c.id == sa.bindparam("attempt_id"))
+            .values(last_seq=larger(ATTEMPTS.c.last_seq, sa.bindparam("seq")), last_seen_at=sa.bindparam("saved_at")))
+
+
+# Indexed by "is the database PostgreSQL?" (the other engine is SQLite).
+_UPSERT_ANSWER = {True: _upsert(postgresql.insert), False: _upsert(sqlite.insert)}
+_RAISE_HIGH_WATER = {True: _raise_high_water(sa.func.greatest), False: _raise_high_water(sa.func.max)}
+
+
+def _forget_loaded(session: Session, attempt_id: int) -> None:
+    """The SQL above bypassed the ORM: an Attempt already loaded in this session must reload what changed."""
+    loaded = session.identity_map.get(identity_key(Attempt, attempt_id))
+    if loaded is not None:
+        session.expire(loaded, ["last_seq", "last_seen_at"])
+    for answer in [obj for obj in session.identity_map.values()
+                   if isinstance(obj, AttemptAnswer) and obj.attempt_id == attempt_id]:
+        session.expire(answer)
+
+
+__all__ = ["SITTING_ENDED", "SaveAck", "SittingEnded", "check_sitting", "save_answer"]
