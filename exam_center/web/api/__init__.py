@@ -11,7 +11,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMe
 from exam_center.web.guards import nul_refusal
 from exam_center.web.policy import public
 
-from . import catalogue, devices, health, persons
+from . import catalogue, checkin, devices, health, persons
 from .schemas import ErrorSchema
 
 VERSION = "v1"
@@ -97,7 +97,7 @@ def register_api(app: Flask, csrf: CSRFProtect) -> None:
                                                          "name": app.config["SESSION_COOKIE_NAME"]})
     app.before_request_funcs.setdefault(None, []).insert(0, _limit_body_size)
     app.before_request(_check_json_body)
-    for module in (health, catalogue, persons, devices):
+    for module in (health, catalogue, persons, devices, checkin):
         api.register_blueprint(module.bp, url_prefix=f"{PREFIX}{module.bp.url_prefix or ''}")
         csrf.exempt(module.bp)
     app.view_functions["api-docs.openapi_json"] = public(app.view_functions["api-docs.openapi_json"])
