@@ -1,14 +1,10 @@
 """Shared, session-scoped face fixtures: dlib loads once and each photo is analysed once (≈0.2–0.5 s each)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import FACES
 
 from devices.face import DlibFaceEngine, QualityRules, decode_rgb
-
-# The same folder as the top conftest's FACES (a conftest cannot import another module named conftest).
-FACES = Path(__file__).resolve().parents[3] / "shared" / "data" / "faces"
 
 
 @pytest.fixture(scope="session")

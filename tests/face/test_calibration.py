@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import cv2
 import numpy as np
 from click.testing import CliRunner
+from conftest import FACES
 
 from devices.face import Thresholds
 from devices.face.calibration import Calibration
 from exam_center.cli_face import face
 
-FACES = Path(__file__).resolve().parents[3] / "shared" / "data" / "faces"
 
 
 def test_rates_and_suggested_thresholds_on_known_distances():

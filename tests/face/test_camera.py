@@ -3,17 +3,17 @@ and face-presence events from the video played as a camera."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from conftest import FACES, SHARED
+
 from devices.camera import CameraError, CaptureSource, FrameSource, Grabber, StillImageSource, frames, open_source
 from devices.face.watch import Presence, presence_events
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-FACES, VIDEO = DATA / "faces", DATA / "video" / "short_hamilton_clip.mp4"
+VIDEO = SHARED / "data" / "video" / "short_hamilton_clip.mp4"
 
 
 def test_open_source_picks_the_kind():
