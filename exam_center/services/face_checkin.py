@@ -192,3 +192,63 @@ def resolve(session: Session, actor: Actor, staff_id: int, check_id: int, *, con
     if confirm:
         attempts.check_in(session, actor, check.candidate_id)
     return check
+
+
+@dataclass(frozen=True)
+class RosterMatch:
+    """1:N within a session's waiting roster: the check stored on the best candidate, or None (no match)."""
+
+    check: FaceCheck | None
+    reason: str
+    distance: float | None
+
+
+def identify(session: Session, actor: Actor, store: EvidenceStore, engine: FaceEngine, settings: FaceSettings,
+             session_id: int, frames: list[bytes], *, device: Device | None = None) -> RosterMatch:
+    """Without an ID card: search only this session's candidates still waiting to check in. The best match
+    must beat the second best by the configured margin; otherwise a proctor decides."""
+    rows = session.scalars(sa.select(SessionCandidate).where(SessionCandidate.session_id == session_id)).all()
+    if not rows:
+        raise NotFound("checkin.session_not_found", N_("No candidates are scheduled for this session."))
+    _check_device(device, rows[0])
+    images = _decode_frames(frames, settings)
+    thresholds = Thresholds(settings.accept_threshold, settings.review_threshold)
+    rules = quality_rules(settings)
+    roster = {}
+    for candidate in rows:
+        entry = _entry(session, candidate)
+        if entry.attempt.status is AttemptStatus.SCHEDULED:
+            try:
+                template = current_template(session, actor, store, engine, rules, entry.person)
+            except ValidationError:
+                template = None  # an unusable registered photo cannot be searched; the card path still works
+            if template is not None:
+                roster[candidate.id] = template
+    analyses = [engine.analyse(rgb, rules) for rgb in images]
+    encodings = [a.encoding for a in analyses if a.usable]
+    snapshot_path, snapshot_sha = store.put(encode_jpeg(images[0]), kind="snapshots", suffix=".jpg")
+    if len(encodings) < settings.min_frames:
+        result = RosterMatch(None, "too_few_frames", None)
+    else:
+        found = engine.identify(encodings, roster, thresholds, settings.identify_margin)
+        result = RosterMatch(None, found.reason, found.distance)
+        if found.key is not None:
+            check = FaceCheck(candidate_id=found.key, purpose="checkin", method="identify",
+                              outcome=FaceOutcome(found.outcome.value), reason=found.reason,
+                              distance=round(found.distance, 4), accept_threshold=thresholds.accept,
+                              review_threshold=thresholds.review, frames_sent=len(images),
+                              frames_used=len(encodings),
+                              details={"second_distance": found.second_distance, "roster_size": len(roster),
+                                       "margin": settings.identify_margin},
+                              snapshot_path=snapshot_path, snapshot_sha256=snapshot_sha,
+                              device_id=device.id if device else None)
+            session.add(check)
+            session.flush()
+            result = RosterMatch(check, found.reason, found.distance)
+    record(session, actor, "face.identify", "exam_session", session_id,
+           after={"reason": result.reason, "distance": result.distance, "roster_size": len(roster),
+                  "frames_sent": len(images), "frames_used": len(encodings), "snapshot_sha256": snapshot_sha,
+                  "candidate_id": result.check.candidate_id if result.check else None})
+    if result.check is not None and result.check.outcome is FaceOutcome.ACCEPT:
+        attempts.check_in(session, actor, result.check.candidate_id)
+    return result

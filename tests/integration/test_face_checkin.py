@@ -200,3 +200,17 @@ def test_only_hall_agents_and_proctors_reach_check_in(agent, roster, client, log
     admin = login_as(Role.EXAM_ADMIN)
     assert admin.post(f"{API}/checks/1/resolution", json={"confirm": True},
                       headers={"X-CSRFToken": csrf_token(admin, "/centre/people/")}).status_code == 403
+
+
+def test_without_a_card_the_roster_is_searched_1_to_n(agent, roster, db):
+    path = f"/sessions/{roster.session_id}/identify"
+    found = agent(path, {"frames": OBAMA}).json
+    assert found["candidate_id"] == roster.candidates["obama"] and found["reason"] == "match"
+    assert found["decision"]["outcome"] == "accept"
+    assert status_of(db, roster.candidates["obama"]) is AttemptStatus.CHECKED_IN
+    # Once checked in, obama is no longer searched: the best remaining match (biden) is far away.
+    stranger = agent(path, {"frames": OBAMA}).json
+    assert (stranger["candidate_id"], stranger["reason"], stranger["decision"]) == (None, "no_match", None)
+    nobody = agent(path, {"frames": [EMPTY] * 3}).json
+    assert (nobody["candidate_id"], nobody["reason"]) == (None, "too_few_frames")
+    assert agent("/sessions/999999/identify", {"frames": OBAMA}).status_code == 404

@@ -105,6 +105,30 @@ def face(body: dict, candidate_id: int):
     return result
 
 
+class MatchSchema(Schema):
+    candidate_id = fields.Integer(allow_none=True)
+    reason = fields.String()
+    distance = fields.Float(allow_none=True)
+    decision = fields.Nested(DecisionSchema, allow_none=True)
+
+
+@bp.route("/sessions/<int:session_id>/identify", methods=["POST"])
+@allow_devices(DeviceKind.HALL_AGENT)
+@bp.arguments(FramesSchema)
+@bp.response(200, MatchSchema)
+@bp.doc(security=_DEVICE)
+def identify(body: dict, session_id: int):
+    """Without an ID card: 1:N among this session's waiting candidates, with a best-vs-second margin."""
+    session = db_session()
+    match = face_checkin.identify(session, current_actor(), current_app.extensions["exam_center.evidence"],
+                                  face_engine(), face_settings(), session_id, _frames(body["frames"]),
+                                  device=g.device)
+    result = {"candidate_id": match.check.candidate_id if match.check else None, "reason": match.reason,
+              "distance": match.distance, "decision": _decision(match.check) if match.check else None}
+    session.commit()
+    return result
+
+
 @bp.route("/checks/<int:check_id>/resolution", methods=["POST"])
 @allow(Role.PROCTOR)
 @bp.arguments(ResolutionSchema)
