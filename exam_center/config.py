@@ -86,7 +86,6 @@ class FaceSettings:
     min_brightness: float = 50.0        # mean grey level of the face, 0–255
     max_brightness: float = 215.0
     max_yaw: float = 0.35               # left/right asymmetry of the nose between the eyes, 0 = frontal
-    liveness: bool = False              # blink / head-turn challenge at check-in
     model_dir: Path | None = None       # dlib model files; default: the face_recognition_models package
 
     @classmethod
@@ -104,7 +103,6 @@ class FaceSettings:
             min_brightness=_env_float("FACE_MIN_BRIGHTNESS", cls.min_brightness),
             max_brightness=_env_float("FACE_MAX_BRIGHTNESS", cls.max_brightness),
             max_yaw=_env_float("FACE_MAX_YAW", cls.max_yaw),
-            liveness=_env_bool("FACE_LIVENESS", cls.liveness),
             model_dir=Path(model_dir) if model_dir else None,
         )
         if not 0 < settings.accept_threshold <= settings.review_threshold:

@@ -24,10 +24,6 @@ class FaceBox:
     def width(self) -> int:
         return self.right - self.left
 
-    @property
-    def height(self) -> int:
-        return self.bottom - self.top
-
     def inside(self, image_shape: tuple[int, ...]) -> bool:
         height, width = image_shape[:2]
         return self.left >= 0 and self.top >= 0 and self.right <= width and self.bottom <= height
