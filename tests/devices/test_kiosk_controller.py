@@ -72,7 +72,7 @@ def test_garbage_between_frames_and_fragmented_frames(kiosk):
     emulator, cable, _, controller = kiosk
     cable.b_to_a.insert(cable.b_to_a.count, b"\x02\x00\x40\x03\x03noise")
     cable.a_to_b.insert(cable.a_to_b.count, b"\x02\xff")
-    cable.a_to_b.fragments = cable.b_to_a.fragments = (1, 0.002)
+    cable.a_to_b.fragments = cable.b_to_a.fragments = (3, 0.002)
     assert controller.status().card_stock == 5
     controller.print_certificate(certificate())
     assert emulator.executed == 2
