@@ -6,6 +6,7 @@ from .bank import BankItem, Blueprint, ItemVersion, Paper, ScoredResponse
 from .base import Base, utcnow
 from .catalogue import OperationCategory, OperationItem, PracticalSubject
 from .devices import Device, DeviceKind, DeviceToken
+from .face_watch import FaceWatchCheck, WatchOutcome
 from .faces import FaceCheck, FaceOutcome, FaceTemplate, ReviewResolution
 from .organisations import Organisation, OrganisationKind
 from .people import Person
@@ -19,7 +20,7 @@ __all__ = [
     "BankItem", "Blueprint", "ItemVersion", "Paper", "ScoredResponse",
     "OperationCategory", "OperationItem", "PracticalSubject",
     "Device", "DeviceKind", "DeviceToken",
-    "FaceCheck", "FaceOutcome", "FaceTemplate", "ReviewResolution",
+    "FaceCheck", "FaceOutcome", "FaceTemplate", "ReviewResolution", "FaceWatchCheck", "WatchOutcome",
     "Organisation", "OrganisationKind", "Person",
     "ExamRoom", "RoomKind", "Seat", "Station",
     "ROLE_ORGANISATION_KINDS", "Role", "StaffUser",
