@@ -21,7 +21,6 @@ class Direction:
     def __init__(self, name: str):
         self.name = name
         self.count = 0
-        self.delivered = 0
         self.cut = False  # cable half pulled: every byte in this direction is lost
         self.fragments: tuple[int, float] | None = None  # (bytes, pause): split every frame into pieces
         self._drops: set[int] = set()
@@ -174,4 +173,3 @@ class LinkedPtys:
                     os.write(target, chunk)
                 except OSError:
                     return
-                direction.delivered += len(chunk)

@@ -5,8 +5,7 @@ import logging
 import threading
 import time
 
-import serial
-
+from ..transport.line import PORT_LOST
 from ..transport.settings import LineSettings, open_port
 
 logger = logging.getLogger(__name__)
@@ -79,6 +78,6 @@ class EmulatorPort:
                     if self.reply_delay:
                         time.sleep(self.reply_delay)  # the slow device itself, not a synchronisation
                     self._port.write(reply)
-            except (serial.SerialException, OSError) as exc:
+            except PORT_LOST as exc:
                 logger.warning("emulator on %s: %s", self.settings.url, exc)
                 self._stop.wait(0.5)

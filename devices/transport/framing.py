@@ -94,6 +94,6 @@ def exchange(port: Any, request: bytes, decoder: FrameDecoder[F], accept: Callab
                 return frame
 
 
-def wire_seconds(settings_char_time: float, byte_count: int, processing: float) -> float:
+def wire_seconds(char_time: float, byte_count: int, processing: float) -> float:
     """Timeout for an exchange: bytes on the wire × 1.5, plus the device's processing time."""
-    return byte_count * settings_char_time * 1.5 + processing
+    return byte_count * char_time * 1.5 + processing
