@@ -57,8 +57,8 @@ def run_checkin(options: argparse.Namespace, stop: threading.Event) -> None:
         sys.exit(f"checkin: {error}")
     line = SerialLine(line_settings, name="idcard-reader")
     camera = Grabber(source).start()
-    agent = CheckinAgent(CheckinSettings(int(options.session), int(options.frames),
-                                         answer_wait=float(options.answer_wait)),
+    agent = CheckinAgent(CheckinSettings(options.session, options.frames,
+                                         answer_wait=options.answer_wait),
                          IdCardReader(line), camera, Centre(options.centre, options.token), Outbox(options.outbox),
                          Display())
     try:
