@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from . import migrate
+from .cli_devices import devices
+from .cli_face import face
 from .config import PROJECT_ROOT, Settings
 from .db import Database
 from .services.audit import Actor
@@ -272,3 +274,8 @@ def bank_stats(operation_item: str | None, min_responses: int) -> None:
     with database.sessions() as session:
         stats = item_statistics(session, operation_item=operation_item, min_responses=min_responses)
     click.echo(format_report(stats, translator(settings.default_locale)).rstrip("\n"))
+
+
+# Command groups kept in their own modules.
+main.add_command(devices)
+main.add_command(face)

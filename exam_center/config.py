@@ -87,6 +87,9 @@ class FaceSettings:
     max_brightness: float = 215.0
     max_yaw: float = 0.35               # left/right asymmetry of the nose between the eyes, 0 = frontal
     model_dir: Path | None = None       # dlib model files; default: the face_recognition_models package
+    watch_seconds: int = 20             # in-exam monitoring: a terminal snapshot every so many seconds (0: off)
+    watch_no_face_seconds: float = 30.0   # nobody at the terminal this long: an alert
+    watch_confirm_frames: int = 2       # snapshots in a row showing another person before an alert
 
     @classmethod
     def from_env(cls) -> "FaceSettings":
@@ -104,10 +107,16 @@ class FaceSettings:
             max_brightness=_env_float("FACE_MAX_BRIGHTNESS", cls.max_brightness),
             max_yaw=_env_float("FACE_MAX_YAW", cls.max_yaw),
             model_dir=Path(model_dir) if model_dir else None,
+            watch_seconds=_env_int("FACE_WATCH_SECONDS", cls.watch_seconds),
+            watch_no_face_seconds=_env_float("FACE_WATCH_NO_FACE_SECONDS", cls.watch_no_face_seconds),
+            watch_confirm_frames=_env_int("FACE_WATCH_CONFIRM_FRAMES", cls.watch_confirm_frames),
         )
         if not 0 < settings.accept_threshold <= settings.review_threshold:
             raise SystemExit(f"{PREFIX}FACE_ACCEPT_THRESHOLD must be above 0 and at most "
                              f"{PREFIX}FACE_REVIEW_THRESHOLD")
+        if settings.watch_seconds < 0 or settings.watch_confirm_frames < 1:
+            raise SystemExit(f"{PREFIX}FACE_WATCH_SECONDS must be 0 (off) or more and "
+                             f"{PREFIX}FACE_WATCH_CONFIRM_FRAMES at least 1")
         if not 1 <= settings.min_frames <= settings.check_frames:
             raise SystemExit(f"{PREFIX}FACE_MIN_FRAMES must be between 1 and {PREFIX}FACE_CHECK_FRAMES")
         return settings

@@ -39,7 +39,7 @@ from exam_center.models import (
     utcnow,
 )
 
-from . import attempts
+from . import attempts, face_watch
 from .audit import Actor, record
 from .lookup import fetch
 
@@ -123,17 +123,19 @@ class SeatView:
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str                    # missing | paused | warning
+    kind: str                    # missing | paused | warning | no_face | several_faces | different_person
     seat: str
     name: str
     candidate_id: int
     at: dt.datetime | None = None
     reason: str | None = None
     seconds: int | None = None
+    check_id: int | None = None  # face alerts: the monitoring snapshot that raised it (evidence)
 
     def as_json(self) -> dict:
         return {"kind": self.kind, "seat": self.seat, "name": self.name, "candidate_id": self.candidate_id,
-                "at": self.at.isoformat() if self.at else None, "reason": self.reason, "seconds": self.seconds}
+                "at": self.at.isoformat() if self.at else None, "reason": self.reason, "seconds": self.seconds,
+                "check_id": self.check_id}
 
 
 @dataclass
@@ -279,10 +281,29 @@ def hall_state(session: Session, exam_session: ExamSession, *, now: dt.datetime 
     free = [(s.id, s.label) for s in hall_seats
             if s.active and s.room_id == exam_session.room_id and s.id not in held and s.id not in assigned_seats]
     seats = sorted(views.values(), key=lambda v: natural_key(v.label)) + unseated
-    order = {"missing": 0, "paused": 1, "warning": 2}
+    order = {"different_person": 0, "several_faces": 1, "no_face": 2, "missing": 3, "paused": 4, "warning": 5}
+    alerts.extend(_face_alerts(session, by_candidate, now))
     alerts.sort(key=lambda a: (order[a.kind], natural_key(a.seat), a.at or now))
     return HallState(exam_session, now, seats, alerts, _summary(counts, len(rows)),
                      sorted(free, key=lambda pair: natural_key(pair[1])), by_candidate)
+
+
+FACE_ALERT_MINUTES = 15
+
+
+def _face_alerts(session: Session, by_candidate: dict[int, SeatView], now: dt.datetime) -> list[Alert]:
+    """In-exam face monitoring alerts of the last minutes (each keeps its snapshot as evidence)."""
+    views = {view.attempt_id: view for view in by_candidate.values() if view.attempt_id is not None}
+    since = now - dt.timedelta(minutes=FACE_ALERT_MINUTES)
+    found = []
+    for check in face_watch.alerts_of_session(session, list(views)):
+        view = views[check.attempt_id]
+        if check.taken_at < since or view.state not in (S.IN_PROGRESS.value, S.PAUSED.value, MISSING):
+            continue
+        detail = f"{check.distance:.2f}" if check.distance is not None else str(check.faces)
+        found.append(Alert(check.alert, view.label, view.name or "", view.candidate_id, check.taken_at,
+                           reason=detail, check_id=check.id))
+    return found
 
 
 def _summary(counts: Counter[str], scheduled: int) -> dict[str, int]:

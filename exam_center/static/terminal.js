@@ -472,6 +472,42 @@
 
   renderConn();
   refreshState();
+  // --- in-exam face monitoring: a small webcam snapshot now and then; the server judges it -----------
+  function startFaceWatch() {
+    var seconds = cfg.faceWatchSeconds;
+    if (!seconds) { return; }
+    var box = $("watch"), video = $("watch-video");
+    box.hidden = false;
+    function cameraOff() { box.className = "watch off"; $("watch-text").textContent = T.cameraOff; }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { cameraOff(); return; }
+    navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false }).then(function (stream) {
+      video.srcObject = stream;
+      video.play();
+      $("watch-text").textContent = T.cameraOn;
+      var canvas = document.createElement("canvas"), busy = false;
+      canvas.width = 640; canvas.height = 480;
+      function snap() {
+        // Never in the way of the exam: one snapshot at a time, only while answering, dropped on any error.
+        if (busy || leaving || state.status !== "in_progress" || video.readyState < 2) { return; }
+        busy = true;
+        canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob(function (blob) {
+          if (!blob) { busy = false; return; }
+          fetch(cfg.urls.snapshot, { method: "POST", credentials: "same-origin", cache: "no-store",
+                                     headers: { "Content-Type": "image/jpeg", "X-CSRFToken": csrf }, body: blob })
+            .then(function (response) {
+              if (response.status === 401) { return response.json().then(function (data) { refused({ data: data }); }); }
+            })
+            .catch(function () { return null; })
+            .then(function () { busy = false; });
+        }, "image/jpeg", 0.8);
+      }
+      setTimeout(snap, 2000);
+      setInterval(snap, seconds * 1000);
+    }, cameraOff);
+  }
+  startFaceWatch();
+
   setInterval(heartbeat, cfg.heartbeatSeconds * 1000);
   setInterval(tick, 250);
 })();

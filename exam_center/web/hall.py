@@ -34,8 +34,10 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
 from exam_center.domain.errors import N_, Conflict, InvalidFields, ValidationError
 from exam_center.models import (
+    Attempt,
     AttemptStatus,
     ExamApplication,
+    FaceWatchCheck,
     OperationItem,
     Person,
     Role,
@@ -87,8 +89,11 @@ ACTION_LABELS = {
     "submit": _l("Submitted"),
     "time_out": _l("Submitted at the deadline"),
     "irregularity": _l("Irregularity recorded"),
+    "face_alert": _l("Face monitoring alert"),
 }
-ALERT_LABELS = {"missing": _l("Missing"), "paused": _l("Paused"), "warning": _l("Warning")}
+ALERT_LABELS = {"missing": _l("Missing"), "paused": _l("Paused"), "warning": _l("Warning"),
+                "no_face": _l("Nobody at the terminal"), "several_faces": _l("Several faces"),
+                "different_person": _l("Possibly another person")}
 REFRESH_SECONDS = 3
 S = AttemptStatus
 # Which actions the panel offers in which state (the attempt service refuses the others anyway).
@@ -310,9 +315,26 @@ def photo(session_id: int, candidate_id: int):
                     .where(ExamApplication.id == candidate.application_id))
     if not path:
         raise HTTPNotFound()
+    return _evidence_file(path)
+
+
+@bp.route("/sessions/<int:session_id>/face-checks/<int:check_id>/snapshot")
+@allow(Role.PROCTOR)
+def face_snapshot(session_id: int, check_id: int):
+    """The webcam snapshot behind a face-monitoring alert (evidence), for a candidate of this session only."""
+    s = db_session()
+    exam_session = _session(session_id)
+    check = s.get(FaceWatchCheck, check_id)
+    attempt = s.get(Attempt, check.attempt_id) if check is not None else None
+    if attempt is None or not check.snapshot_path:
+        raise HTTPNotFound()
+    svc.candidate_of_session(s, exam_session, attempt.candidate_id)
+    return _evidence_file(check.snapshot_path)
+
+
+def _evidence_file(path: str):
     try:
-        file = current_app.extensions["exam_center.evidence"].path(path)
-        response = send_file(file, max_age=0)
+        response = send_file(current_app.extensions["exam_center.evidence"].path(path), max_age=0)
     except (OSError, ValueError):
         raise HTTPNotFound() from None
     response.headers["Cache-Control"] = "private, no-store"

@@ -48,6 +48,7 @@ from exam_center.services.audit import Actor, record
 from .errors import _http_message, domain_error_details, error_response
 from .policy import candidate, public
 from .session import CANDIDATE_KEY, db_session, signed_in_attempt_id
+from .face_watch import snapshots
 from .terminal_setup import this_terminal
 
 bp = Blueprint("terminal", __name__, url_prefix="/terminal")
@@ -222,8 +223,9 @@ def _page_config(attempt: Attempt, paper) -> dict[str, Any]:
         "urls": {"state": url_for("terminal.api_state"), "start": url_for("terminal.api_start"),
                  "save": url_for("terminal.api_save"), "heartbeat": url_for("terminal.api_heartbeat"),
                  "submit": url_for("terminal.api_submit"), "result": url_for("terminal.result"),
-                 "signIn": url_for("terminal.sign_in")},
+                 "signIn": url_for("terminal.sign_in"), "snapshot": url_for("terminal.api_snapshot")},
         "heartbeatSeconds": 5,
+        "faceWatchSeconds": current_app.extensions["exam_center.settings"].face.watch_seconds,
         "text": {
             "connected": _("Connected"), "reconnecting": _("Reconnecting"), "offline": _("Offline"),
             "queued": _("Unsaved: %(count)s"), "allSaved": _("All answers saved"),
@@ -241,6 +243,8 @@ def _page_config(attempt: Attempt, paper) -> dict[str, Any]:
                                      "then submit."),
             "error": _("The server refused the request: %(message)s"),
             "timeLow": _("Less than 5 minutes left"),
+            "cameraOn": _("Face check on"),
+            "cameraOff": _("Camera unavailable: raise your hand"),
         },
     }
 
@@ -420,6 +424,26 @@ def api_save():
     s.commit()  # acknowledged only once durable
     return jsonify(seq=ack.seq, applied=ack.applied, remaining_seconds=_seconds(ack.remaining_seconds),
                    status=ack.status.value)
+
+
+SNAPSHOT_MAX_BYTES = 512 * 1024
+
+
+@bp.route("/api/snapshot", methods=["POST"])
+@candidate
+def api_snapshot():
+    """A webcam snapshot for in-exam face monitoring: validated and queued, judged by the server later."""
+    attempt = _attempt()
+    if not current_app.extensions["exam_center.settings"].face.watch_seconds:
+        raise Conflict("face_watch.off", N_("In-exam face monitoring is switched off."))
+    if attempt.status not in (S.IN_PROGRESS, S.PAUSED):
+        raise Conflict("face_watch.not_in_exam", N_("Snapshots are taken only during the exam."))
+    data = request.get_data(cache=False)
+    if request.mimetype != "image/jpeg" or not data.startswith(b"\xff\xd8") or len(data) > SNAPSHOT_MAX_BYTES:
+        raise _Invalid({"snapshot": [_("Send one JPEG image of at most %(kb)s KB.", kb=SNAPSHOT_MAX_BYTES // 1024)]})
+    if not snapshots(current_app._get_current_object()).submit(attempt.id, data, utcnow()):
+        return _json_error(503, "face_watch.busy", _("The server is busy; the next snapshot will be taken."))
+    return jsonify(queued=True), 202
 
 
 @bp.route("/api/heartbeat", methods=["POST"])
