@@ -7,7 +7,9 @@ import pytest
 
 from devices.emulators.demo_people import demo_cards
 from devices.idcard.card import InvalidCardData, decode_base_info, decode_text, encode_base_info, encode_text
-from devices.idcard.frames import Command, RequestDecoder, ResponseDecoder, encode_request, encode_response
+from devices.idcard.frames import (STATUS_MEANINGS, Command, RequestDecoder, Response, ResponseDecoder, encode_request,
+                                  encode_response)
+from devices.idcard.reader import ReaderStatusError
 from devices.kiosk.frames import KioskDecoder, encode_frame
 from devices.kiosk.protocol import CertificatePrint, decode_certificate, encode_certificate
 from devices.station import registers as r
@@ -122,3 +124,11 @@ def test_station_token_registers_round_trip():
     assert r.token_from_registers(r.token_registers("ATT-2025-000123")) == "ATT-2025-000123"
     with pytest.raises(ValueError):
         r.token_registers("X" * 17)
+
+
+@pytest.mark.parametrize("sw3", sorted(set(STATUS_MEANINGS) - {0x90, 0x9F}) + [0x55])
+def test_every_reader_status_has_a_clear_message(sw3):
+    error = ReaderStatusError("/dev/ttyS0", Command.READ_BASE, Response(0, 0, sw3, b""))
+    assert error.sw3 == sw3
+    assert f"SW=00 00 {sw3:02X}: " in str(error)
+    assert STATUS_MEANINGS.get(sw3, "undocumented status SW3=0x55") in str(error)
