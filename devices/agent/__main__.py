@@ -26,7 +26,7 @@ from .outbox import Outbox
 def _option(parser, name: str, help: str, **kwargs) -> None:
     variable = "EXAM_AGENT_" + name.upper().replace("-", "_")
     default = os.environ.get(variable, kwargs.pop("default", None))
-    required = default is None and kwargs.pop("required", False)
+    required = kwargs.pop("required", False) and default is None
     parser.add_argument(f"--{name}", default=default, required=required, help=f"{help} [env {variable}]", **kwargs)
 
 

@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 import serial
@@ -29,15 +29,17 @@ T = TypeVar("T")
 PORT_LOST = (serial.SerialException, OSError, termios.error, LineUnavailable)
 
 
-@dataclass(order=True)
+@dataclass
 class _Job:
-    deadline: float
-    run: Callable[[Any], Any] = field(compare=False)
-    future: Future = field(compare=False)
+    deadline: float  # until when the job may wait for the line
+    run: Callable[[Any], Any]
+    future: Future
 
 
 class SerialLine:
     """``on_connect(port)`` runs in the owner thread after every (re)open, e.g. to flush or re-initialise."""
+
+    ABANDONED_AFTER = 1.0  # seconds past its deadline after which a caller stops waiting for a job
 
     def __init__(self, settings: LineSettings, name: str | None = None,
                  on_connect: Callable[[Any], None] | None = None,
@@ -66,7 +68,7 @@ class SerialLine:
         self._jobs.put(job)
         try:
             # The job bounds its own reads; the margin only covers a job that started just before its deadline.
-            return job.future.result(timeout + 1.0)
+            return job.future.result(timeout + self.ABANDONED_AFTER)
         except FutureTimeout:
             raise LineTimeout(f"line {self.name}: no result within {timeout:.2f} s") from None
 
@@ -136,6 +138,8 @@ class SerialLine:
             job.future.set_exception(LineUnavailable(f"line {self.name} unavailable: {self._last_error}"))
 
     def _execute(self, job: _Job) -> None:
+        if time.monotonic() > job.deadline + self.ABANDONED_AFTER:
+            return  # its caller has given up: do not act on the device behind its back
         if not job.future.set_running_or_notify_cancel():
             return
         try:
