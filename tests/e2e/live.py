@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,7 @@ class LiveServer:
     instance_dir: Path
     port: int
     process: subprocess.Popen | None = None
+    settings: dict[str, str] = field(default_factory=dict)   # EXAM_CENTER_* for this server
 
     @property
     def url(self) -> str:
@@ -40,7 +41,7 @@ class LiveServer:
     @property
     def env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("EXAM_CENTER_")}
-        env.update(EXAM_CENTER_INSTANCE_DIR=str(self.instance_dir), EXAM_CENTER_PORT=str(self.port))
+        env.update(EXAM_CENTER_INSTANCE_DIR=str(self.instance_dir), EXAM_CENTER_PORT=str(self.port), **self.settings)
         return env
 
     def cli(self, *args: str) -> str:
@@ -104,23 +105,84 @@ class LiveServer:
             connection.close()
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory, db_engine_name):
+def demo_server(tmp_path_factory, db_engine_name: str, **settings: str):
+    """A real server process on a fresh demo database (the browser tests run in the SQLite pass only)."""
     if db_engine_name != "sqlite":
         pytest.skip("the browser tests run in the SQLite pass")
-    server = LiveServer(tmp_path_factory.mktemp("live") / "instance", free_port())
+    server = LiveServer(tmp_path_factory.mktemp("live") / "instance", free_port(), settings=settings)
     server.cli("db", "upgrade")
     server.cli("seed-demo", "--shared-dir", str(SHARED))
     server.start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, db_engine_name):
+    server = demo_server(tmp_path_factory, db_engine_name)
     yield server
     server.stop()
+
+
+def chromium(playwright, *extra_args: str):
+    """Debian's Chromium (never a downloaded browser)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", *extra_args])
 
 
 @pytest.fixture(scope="module")
 def browser(live_server):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
-        chromium.close()
+        launched = chromium(playwright)
+        yield launched
+        launched.close()
+
+
+# --- the people in the hall, as a browser drives them ------------------------------------------------
+
+WAIT_MS = 15_000
+
+
+def candidates(server) -> list[tuple[int, str, str, int]]:
+    """(candidate id, ticket number, ID number, session id) of the demo's closed session, in seat order."""
+    return server.query(
+        "SELECT sc.id, sc.ticket_number, p.id_number, sc.session_id FROM session_candidates sc "
+        "JOIN exam_applications a ON a.id = sc.application_id JOIN persons p ON p.id = a.person_id ORDER BY sc.id")
+
+
+class Proctor:
+    def __init__(self, browser, server, session_id: int) -> None:
+        self.server, self.session_id = server, session_id
+        self.page = browser.new_context().new_page()
+        self.page.goto(f"{server.url}/login")
+        self.page.fill("input[name=username]", "proctor")
+        self.page.fill("input[name=password]", "Demo2026exam")
+        self.page.click("main button[type=submit]")
+        self.page.goto(f"{server.url}/hall/sessions/{session_id}")
+
+    def post(self, candidate_id: int, action: str, **form) -> None:
+        token = self.page.locator("input[name=csrf_token]").first.get_attribute("value")
+        response = self.page.request.post(
+            f"{self.server.url}/hall/sessions/{self.session_id}/candidates/{candidate_id}/{action}",
+            form={"csrf_token": token, **form})
+        assert response.ok, response.text()
+
+
+def sign_in(browser, server, ticket: str, id_number: str):
+    page = browser.new_context().new_page()
+    page.goto(f"{server.url}/terminal/")
+    page.fill("input[name=ticket_number]", ticket)
+    page.fill("input[name=id_tail]", id_number[-6:])
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/terminal/exam", timeout=WAIT_MS)
+    return page
+
+
+def start_exam(page):
+    page.locator("#start").click(timeout=WAIT_MS)
+    page.locator("#exam").wait_for(state="visible", timeout=WAIT_MS)
+
+
+def answer_current(page, choice: str = "1"):
+    page.keyboard.press(choice)
+    page.keyboard.press("ArrowRight")

@@ -10,17 +10,10 @@ import time
 
 import pytest
 
-from live import browser, live_server  # noqa: F401  (fixtures)
+from live import (WAIT_MS, Proctor, answer_current, browser, candidates, live_server,  # noqa: F401
+                  sign_in, start_exam)
 
 pytestmark = pytest.mark.usefixtures("live_server")
-WAIT_MS = 15_000
-
-
-def candidates(server) -> list[tuple[int, str, str, int]]:
-    """(candidate id, ticket number, ID number, session id) of the demo's closed session, in seat order."""
-    return server.query(
-        "SELECT sc.id, sc.ticket_number, p.id_number, sc.session_id FROM session_candidates sc "
-        "JOIN exam_applications a ON a.id = sc.application_id JOIN persons p ON p.id = a.person_id ORDER BY sc.id")
 
 
 def wait_for(condition, timeout: float = 15.0, message: str = "condition", describe=None):
@@ -55,44 +48,6 @@ def answers_saved(server, candidate_id: int) -> int:
 def attempt_status(server, candidate_id: int) -> str | None:
     rows = server.query("SELECT status FROM attempts WHERE candidate_id = ?", (candidate_id,))
     return rows[0][0] if rows else None
-
-
-class Proctor:
-    def __init__(self, browser, server, session_id: int) -> None:
-        self.server, self.session_id = server, session_id
-        self.page = browser.new_context().new_page()
-        self.page.goto(f"{server.url}/login")
-        self.page.fill("input[name=username]", "proctor")
-        self.page.fill("input[name=password]", "Demo2026exam")
-        self.page.click("main button[type=submit]")
-        self.page.goto(f"{server.url}/hall/sessions/{session_id}")
-
-    def post(self, candidate_id: int, action: str, **form) -> None:
-        token = self.page.locator("input[name=csrf_token]").first.get_attribute("value")
-        response = self.page.request.post(
-            f"{self.server.url}/hall/sessions/{self.session_id}/candidates/{candidate_id}/{action}",
-            form={"csrf_token": token, **form})
-        assert response.ok, response.text()
-
-
-def sign_in(browser, server, ticket: str, id_number: str):
-    page = browser.new_context().new_page()
-    page.goto(f"{server.url}/terminal/")
-    page.fill("input[name=ticket_number]", ticket)
-    page.fill("input[name=id_tail]", id_number[-6:])
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/terminal/exam", timeout=WAIT_MS)
-    return page
-
-
-def start_exam(page):
-    page.locator("#start").click(timeout=WAIT_MS)
-    page.locator("#exam").wait_for(state="visible", timeout=WAIT_MS)
-
-
-def answer_current(page, choice: str = "1"):
-    page.keyboard.press(choice)
-    page.keyboard.press("ArrowRight")
 
 
 @pytest.fixture
