@@ -82,7 +82,7 @@ class Courier:
                 self._on_unreachable(str(error))
                 return False
             if not reply.ok:
-                logger.warning("outbox: centre refused %s: %s %s", message.label or message.id, reply.code,
+                logger.info("outbox: centre refused %s: %s %s", message.label or message.id, reply.code,
                                reply.message)
             self.outbox.remove(message)
             self._delay = self._min_delay
