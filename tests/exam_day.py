@@ -1,15 +1,22 @@
-"""Building blocks for exam-day tests: a small active bank with its blueprint, and scheduled candidates."""
+"""Building blocks for exam-day tests: a small active bank with its blueprint, scheduled candidates, and one
+proctored candidate with a registered photo."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from exam_center.models import ApplicationKind, ApplicationStatus, ExamApplication, ExamPart, SessionCandidate
-from exam_center.services import bank_items, blueprints
-from exam_center.services.people import register_person
+import sqlalchemy as sa
+
+from exam_center.domain.idcard import make_id_number
+from exam_center.models import (ApplicationKind, ApplicationStatus, Duty, ExamApplication, ExamPart, ExamRoom,
+                                ExamSession, OrganisationKind, Role, RoomKind, Seat, SessionCandidate, SessionStaff,
+                                SessionStatus, StaffUser)
+from exam_center.services import attempts, bank_items, blueprints, papers
+from exam_center.services.people import register_person, set_person_photo
 from question_bank.blueprint import Blueprint, Section
 from question_bank.items import CognitiveLevel, ItemStatus, ItemType, Scope, Use, build_content
 
-from conftest import SYSTEM
+from conftest import FACES, SYSTEM
 
 # 4 true/false + 4 single + 2 multiple choice, 10 points each: 100 points, pass 80, 30 minutes.
 SMALL = Blueprint("1.2", (Section(ItemType.JUDGE, 4, 10), Section(ItemType.SINGLE, 4, 10),
@@ -47,3 +54,44 @@ def scheduled_candidate(session, *, exam_session_id: int, seat_id: int | None, p
     session.add(candidate)
     session.flush()
     return candidate
+
+
+@dataclass
+class Sitting:
+    session_id: int
+    candidate_id: int
+    attempt_id: int | None
+    ticket: str
+    id_tail: str
+
+
+def proctored_candidate(db, app, world, *, photo: str = "obama_1.jpg", start: bool = True) -> Sitting:
+    """One candidate (registered photo ``photo``) in a closed session proctored by the world's proctor;
+    checked in and answering when ``start``, else still waiting to check in."""
+    centre = world.organisations[OrganisationKind.EXAM_CENTRE]
+    id_number = make_id_number("110105", dt.date(1988, 8, 4), 31)
+    with db.transaction() as s:
+        blueprint = small_exam_bank(s)
+        paper = papers.draw_papers(s, SYSTEM, blueprint.id, seeds=[5])[0]
+        room = ExamRoom(centre_id=centre, name="理论三", kind=RoomKind.THEORY)
+        s.add(room)
+        s.flush()
+        seat = Seat(room_id=room.id, label="01")
+        s.add(seat)
+        exam = ExamSession(centre_id=centre, room_id=room.id, part=ExamPart.THEORY, operation_item_code="1.2",
+                           blueprint_id=blueprint.id, starts_at=dt.datetime(2026, 12, 5, 1, tzinfo=dt.UTC),
+                           duration_minutes=30, capacity=1, status=SessionStatus.CLOSED)
+        s.add(exam)
+        s.flush()
+        candidate = scheduled_candidate(s, exam_session_id=exam.id, seat_id=seat.id, paper_id=paper.id,
+                                        id_number=id_number, name="奥巴马", ticket_number="2026FW01")
+        set_person_photo(s, SYSTEM, app.extensions["exam_center.evidence"], candidate.application.person_id,
+                         (FACES / photo).read_bytes())
+        proctor = s.scalar(sa.select(StaffUser.id).where(StaffUser.username == world.usernames[Role.PROCTOR]))
+        s.add(SessionStaff(session_id=exam.id, user_id=proctor, duty=Duty.PROCTOR))
+        attempt_id = None
+        if start:
+            attempt = attempts.check_in(s, SYSTEM, candidate.id)
+            attempts.start(s, SYSTEM, attempt.id)
+            attempt_id = attempt.id
+        return Sitting(exam.id, candidate.id, attempt_id, "2026FW01", id_number[-6:])

@@ -29,6 +29,8 @@ from exam_center.models import (
     ExamPart,
     ExamRoom,
     ExamSession,
+    FaceCheck,
+    FaceOutcome,
     OperationItem,
     Paper,
     Person,
@@ -130,12 +132,13 @@ class Alert:
     at: dt.datetime | None = None
     reason: str | None = None
     seconds: int | None = None
-    check_id: int | None = None  # face alerts: the monitoring snapshot that raised it (evidence)
+    check_id: int | None = None   # face alerts: the monitoring snapshot that raised it (evidence)
+    review_id: int | None = None  # face_review: the check-in face check waiting for the proctor
 
     def as_json(self) -> dict:
         return {"kind": self.kind, "seat": self.seat, "name": self.name, "candidate_id": self.candidate_id,
                 "at": self.at.isoformat() if self.at else None, "reason": self.reason, "seconds": self.seconds,
-                "check_id": self.check_id}
+                "check_id": self.check_id, "review_id": self.review_id}
 
 
 @dataclass
@@ -281,8 +284,10 @@ def hall_state(session: Session, exam_session: ExamSession, *, now: dt.datetime 
     free = [(s.id, s.label) for s in hall_seats
             if s.active and s.room_id == exam_session.room_id and s.id not in held and s.id not in assigned_seats]
     seats = sorted(views.values(), key=lambda v: natural_key(v.label)) + unseated
-    order = {"different_person": 0, "several_faces": 1, "no_face": 2, "missing": 3, "paused": 4, "warning": 5}
+    order = {"face_review": 0, "different_person": 1, "several_faces": 2, "no_face": 3, "missing": 4, "paused": 5,
+             "warning": 6}
     alerts.extend(_face_alerts(session, by_candidate, now))
+    alerts.extend(_face_reviews(session, by_candidate))
     alerts.sort(key=lambda a: (order[a.kind], natural_key(a.seat), a.at or now))
     return HallState(exam_session, now, seats, alerts, _summary(counts, len(rows)),
                      sorted(free, key=lambda pair: natural_key(pair[1])), by_candidate)
@@ -303,6 +308,25 @@ def _face_alerts(session: Session, by_candidate: dict[int, SeatView], now: dt.da
         detail = f"{check.distance:.2f}" if check.distance is not None else str(check.faces)
         found.append(Alert(check.alert, view.label, view.name or "", view.candidate_id, check.taken_at,
                            reason=detail, check_id=check.id))
+    return found
+
+
+def _face_reviews(session: Session, by_candidate: dict[int, SeatView]) -> list[Alert]:
+    """Check-in face decisions in the grey zone, waiting for the proctor to confirm or refuse (人工复核)."""
+    if not by_candidate:
+        return []
+    pending = session.scalars(sa.select(FaceCheck).where(FaceCheck.candidate_id.in_(list(by_candidate)),
+                                                         FaceCheck.outcome == FaceOutcome.REVIEW,
+                                                         FaceCheck.resolution.is_(None))
+                              .order_by(FaceCheck.created_at))
+    found = []
+    for check in pending:
+        view = by_candidate[check.candidate_id]
+        if view.state != S.SCHEDULED.value:
+            continue  # checked in another way meanwhile: nothing left to decide
+        detail = f"{check.distance:.2f}" if check.distance is not None else None
+        found.append(Alert("face_review", view.label, view.name or "", check.candidate_id, check.created_at,
+                           reason=detail, review_id=check.id))
     return found
 
 

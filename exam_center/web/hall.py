@@ -30,13 +30,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound as HTTPNotFound
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
 from exam_center.domain.errors import N_, Conflict, InvalidFields, ValidationError
 from exam_center.models import (
     Attempt,
     AttemptStatus,
     ExamApplication,
+    FaceCheck,
     FaceWatchCheck,
     OperationItem,
     Person,
@@ -51,7 +52,7 @@ from exam_center.reports.exam_room_record import (
     record_data,
     render_record,
 )
-from exam_center.services import attempts
+from exam_center.services import attempts, face_checkin
 from exam_center.services import hall as svc
 from exam_center.services.scheduling import local_text
 
@@ -93,7 +94,7 @@ ACTION_LABELS = {
 }
 ALERT_LABELS = {"missing": _l("Missing"), "paused": _l("Paused"), "warning": _l("Warning"),
                 "no_face": _l("Nobody at the terminal"), "several_faces": _l("Several faces"),
-                "different_person": _l("Possibly another person")}
+                "different_person": _l("Possibly another person"), "face_review": _l("Face check: your decision")}
 REFRESH_SECONDS = 3
 S = AttemptStatus
 # Which actions the panel offers in which state (the attempt service refuses the others anyway).
@@ -143,8 +144,13 @@ class IrregularityForm(FlaskForm):
     description = TextAreaField(_l("What happened (required)"))
 
 
+class ReviewForm(FlaskForm):
+    decision = HiddenField()
+    reason = StringField(_l("Reason (required to refuse)"))
+
+
 FORMS = {"check_in": ActionForm, "mark_absent": ActionForm, "pause": ReasonForm, "resume": ResumeForm,
-         "extend": ExtendForm, "move": MoveForm, "warn": ReasonForm, "expel": ExpelForm}
+         "extend": ExtendForm, "move": MoveForm, "warn": ReasonForm, "expel": ExpelForm, "review": ReviewForm}
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
@@ -241,7 +247,12 @@ def _console(session_id: int, candidate_id: int | None = None, *, forms: dict | 
         irregularities=svc.irregularities(s, exam_session), actor_name=lambda label: _actor_name(label, facts_names),
         state_labels=STATE_LABELS, category_labels=CATEGORY_LABELS, action_labels=ACTION_LABELS,
         alert_labels=ALERT_LABELS, local=_local, clock=_clock, duration=_duration, refresh_seconds=REFRESH_SECONDS,
-        missing_after=svc.MISSING_AFTER_SECONDS, js_labels=_js_labels()), status
+        missing_after=svc.MISSING_AFTER_SECONDS, js_labels=_js_labels(), face_thresholds=_face_thresholds()), status
+
+
+def _face_thresholds() -> tuple[float, float]:
+    face = current_app.extensions["exam_center.settings"].face
+    return face.accept_threshold, face.review_threshold
 
 
 def _staff_names(s, labels) -> dict[str, str]:
@@ -339,6 +350,48 @@ def _evidence_file(path: str):
         raise HTTPNotFound() from None
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/sessions/<int:session_id>/checkin-checks/<int:check_id>/snapshot")
+@allow(Role.PROCTOR)
+def checkin_snapshot(session_id: int, check_id: int):
+    """The camera frame of a check-in face decision (evidence), for a candidate of this session only."""
+    check = _checkin_check(session_id, check_id)
+    if not check.snapshot_path:
+        raise HTTPNotFound()
+    return _evidence_file(check.snapshot_path)
+
+
+def _checkin_check(session_id: int, check_id: int) -> FaceCheck:
+    s = db_session()
+    exam_session = _session(session_id)
+    check = s.get(FaceCheck, check_id)
+    if check is None:
+        raise HTTPNotFound()
+    svc.candidate_of_session(s, exam_session, check.candidate_id)
+    return check
+
+
+@bp.route("/sessions/<int:session_id>/checkin-checks/<int:check_id>/resolution", methods=["POST"])
+@allow(Role.PROCTOR)
+def resolve_checkin(session_id: int, check_id: int):
+    """The proctor settles a face check-in in the grey zone: confirm the identity, or refuse with a reason."""
+    check = _checkin_check(session_id, check_id)
+    form = ReviewForm()
+    confirm = form.decision.data == "confirm"
+
+    def run(session):
+        if form.decision.data not in ("confirm", "refuse"):
+            raise InvalidFields([ValidationError("checkin.decision", N_("Choose: confirm or refuse."),
+                                                 field="decision")])
+        return face_checkin.resolve(session, current_actor(), current_user.id, check.id, confirm=confirm,
+                                    reason=form.reason.data)
+
+    if submit(form, run):
+        flash(_("Identity confirmed: the candidate is checked in and may start at the terminal.") if confirm
+              else _("Check-in refused; the reason is recorded."), "success")
+        return redirect(url_for(".candidate", session_id=session_id, candidate_id=check.candidate_id))
+    return _console(session_id, check.candidate_id, forms={"review": form}, status=400)
 
 
 # --- actions on one candidate ----------------------------------------------------------------------------------------

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import pytest
 import sqlalchemy as sa
 from conftest import FACES, SYSTEM
-from exam_day import scheduled_candidate, small_exam_bank
+from exam_day import Sitting, proctored_candidate
 
 from exam_center.domain.errors import Conflict, ValidationError
-from exam_center.domain.idcard import make_id_number
-from exam_center.models import (AttemptEvent, AuditEvent, Duty, ExamPart, ExamRoom, ExamSession, FaceWatchCheck,
-                                OrganisationKind, Role, RoomKind, Seat, SessionStaff, SessionStatus, StaffUser,
-                                WatchOutcome, utcnow)
-from exam_center.services import attempts, papers
+from exam_center.models import AttemptEvent, AuditEvent, FaceWatchCheck, Role, WatchOutcome, utcnow
+from exam_center.services import attempts
 from exam_center.services.face_watch import WatchRules, record_snapshot
 from exam_center.services.faces import quality_rules
-from exam_center.services.people import set_person_photo
 from exam_center.web.face_watch import snapshots
 from exam_center.web.faces import face_engine
 
@@ -42,42 +37,10 @@ def jpeg(name: str | None, side: int = 640) -> bytes:
 SAME, OTHER, TWO, EMPTY = jpeg("obama_2.jpg"), jpeg("biden_2.jpg"), jpeg("two_people.jpg", 1000), jpeg(None)
 
 
-@dataclass
-class Sitting:
-    session_id: int
-    candidate_id: int
-    attempt_id: int
-    ticket: str
-    id_tail: str
-
-
 @pytest.fixture
 def sitting(db, app, world) -> Sitting:
     """Obama (registered photo obama_1.jpg) answering in a closed session proctored by the world's proctor."""
-    centre = world.organisations[OrganisationKind.EXAM_CENTRE]
-    id_number = make_id_number("110105", dt.date(1988, 8, 4), 31)
-    with db.transaction() as s:
-        blueprint = small_exam_bank(s)
-        paper = papers.draw_papers(s, SYSTEM, blueprint.id, seeds=[5])[0]
-        room = ExamRoom(centre_id=centre, name="理论三", kind=RoomKind.THEORY)
-        s.add(room)
-        s.flush()
-        seat = Seat(room_id=room.id, label="01")
-        s.add(seat)
-        exam = ExamSession(centre_id=centre, room_id=room.id, part=ExamPart.THEORY, operation_item_code="1.2",
-                           blueprint_id=blueprint.id, starts_at=dt.datetime(2026, 12, 5, 1, tzinfo=dt.UTC),
-                           duration_minutes=30, capacity=1, status=SessionStatus.CLOSED)
-        s.add(exam)
-        s.flush()
-        candidate = scheduled_candidate(s, exam_session_id=exam.id, seat_id=seat.id, paper_id=paper.id,
-                                        id_number=id_number, name="奥巴马", ticket_number="2026FW01")
-        set_person_photo(s, SYSTEM, app.extensions["exam_center.evidence"], candidate.application.person_id,
-                         (FACES / "obama_1.jpg").read_bytes())
-        proctor = s.scalar(sa.select(StaffUser.id).where(StaffUser.username == world.usernames[Role.PROCTOR]))
-        s.add(SessionStaff(session_id=exam.id, user_id=proctor, duty=Duty.PROCTOR))
-        attempt = attempts.check_in(s, SYSTEM, candidate.id)
-        attempts.start(s, SYSTEM, attempt.id)
-        return Sitting(exam.id, candidate.id, attempt.id, "2026FW01", id_number[-6:])
+    return proctored_candidate(db, app, world)
 
 
 def _snap(db, app, sitting: Sitting, data: bytes, at: dt.datetime) -> FaceWatchCheck:
