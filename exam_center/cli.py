@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import migrate
+from .cli_agent import agent
 from .cli_devices import devices
 from .cli_face import face
 from .config import PROJECT_ROOT, Settings
@@ -277,5 +278,6 @@ def bank_stats(operation_item: str | None, min_responses: int) -> None:
 
 
 # Command groups kept in their own modules.
+main.add_command(agent)
 main.add_command(devices)
 main.add_command(face)
