@@ -90,6 +90,7 @@ class FaceSettings:
     watch_seconds: int = 20             # in-exam monitoring: a terminal snapshot every so many seconds (0: off)
     watch_no_face_seconds: float = 30.0   # nobody at the terminal this long: an alert
     watch_confirm_frames: int = 2       # snapshots in a row showing another person before an alert
+    liveness: str = "off"               # check-in liveness challenge: off | blink | turn | any
 
     @classmethod
     def from_env(cls) -> "FaceSettings":
@@ -110,7 +111,10 @@ class FaceSettings:
             watch_seconds=_env_int("FACE_WATCH_SECONDS", cls.watch_seconds),
             watch_no_face_seconds=_env_float("FACE_WATCH_NO_FACE_SECONDS", cls.watch_no_face_seconds),
             watch_confirm_frames=_env_int("FACE_WATCH_CONFIRM_FRAMES", cls.watch_confirm_frames),
+            liveness=(_env("FACE_LIVENESS") or cls.liveness).strip().lower(),
         )
+        if settings.liveness not in ("off", "blink", "turn", "any"):
+            raise SystemExit(f"{PREFIX}FACE_LIVENESS must be off, blink, turn or any, got {settings.liveness!r}")
         if not 0 < settings.accept_threshold <= settings.review_threshold:
             raise SystemExit(f"{PREFIX}FACE_ACCEPT_THRESHOLD must be above 0 and at most "
                              f"{PREFIX}FACE_REVIEW_THRESHOLD")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ class CheckinSettings:
     poll: float = 0.3           # seconds between looks for a card
     answer_wait: float = 20.0   # seconds the operator waits for a decision before it is left queued
     frame_wait: float = 5.0     # seconds to wait for each fresh camera frame
+    challenge_seconds: float = 3.0   # a liveness challenge: the burst of frames is spread over this long
 
 
 class CheckinAgent:
@@ -109,12 +111,17 @@ class CheckinAgent:
             return
         entry = found.body
         self.display.show("candidate", name=entry["name"], ticket_number=entry["ticket_number"])
+        challenge = entry.get("liveness")
+        if challenge:
+            # The centre chose the challenge at random; the frames must show the candidate following it.
+            self.display.show("liveness", prompt=challenge["prompt_zh"], prompt_en=challenge["prompt_en"])
         try:
-            frames = self._capture()
+            frames = self._capture(self.settings.challenge_seconds if challenge else 0.0)
         except CameraFailed as error:
             self.display.show("camera_failed", error=error)
             return
-        message = Message.new(f"/checkin/candidates/{entry['candidate_id']}/face", {"frames": frames},
+        body = {"frames": frames, **({"challenge_token": challenge["token"]} if challenge else {})}
+        message = Message.new(f"/checkin/candidates/{entry['candidate_id']}/face", body,
                               label=f"face check of ticket {entry['ticket_number']}",
                               context={"ticket_number": entry["ticket_number"], "seat_id": entry.get("seat_id")})
         future = self.courier.submit(message)
@@ -123,10 +130,14 @@ class CheckinAgent:
         except FutureTimeout:
             self.display.show("queued", queued=len(self.courier.outbox))
 
-    def _capture(self) -> list[str]:
-        """``frames`` distinct frames from the camera, each a base64 JPEG no larger than FRAME_SIDE."""
+    def _capture(self, spread: float = 0.0) -> list[str]:
+        """``frames`` distinct frames from the camera, each a base64 JPEG no larger than FRAME_SIDE, taken over
+        ``spread`` seconds (a liveness challenge needs the movement, not one instant)."""
         frames, seq = [], 0
-        for _ in range(self.settings.frames):
+        pause = spread / max(self.settings.frames - 1, 1)
+        for n in range(self.settings.frames):
+            if n and pause:
+                time.sleep(pause)
             frame = self.camera.next_frame(after_seq=seq, timeout=self.settings.frame_wait)
             if frame is None:
                 raise CameraFailed(f"no frame from {self.camera.source.description} within "

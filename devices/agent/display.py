@@ -19,6 +19,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reader_back": ("身份证阅读器已恢复", "ID-card reader answering again"),
     "candidate": ("名单核对通过：{name}，准考证号 {ticket_number}，请正对摄像头",
                   "on the roster: {name}, ticket {ticket_number}; look at the camera"),
+    "liveness": ("活体检测：{prompt}", "liveness check: {prompt_en}"),
     "refused": ("不能签到：{text}", "cannot check in: {text_en}"),
     "camera_failed": ("摄像头取像失败，请联系监考员：{error}", "camera gave no frames, call the proctor: {error}"),
     "accept": ("人证核验通过，已签到：{label}，座位 {seat_id}，考试机已解锁",

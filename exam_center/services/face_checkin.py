@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from devices.face import FaceEngine, ImageUnreadable, Outcome, Thresholds, decode_rgb, encode_jpeg, fit_within, vote
+from devices.face.liveness import Challenge
+from devices.face.liveness import judge as judge_liveness
 from exam_center.config import FaceSettings
 from exam_center.domain.errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from exam_center.domain.idcard import parse_id_number
@@ -119,8 +121,10 @@ def retries_left(session: Session, candidate_id: int, settings: FaceSettings) ->
 
 
 def decide(session: Session, actor: Actor, store: EvidenceStore, engine: FaceEngine, settings: FaceSettings,
-           candidate_id: int, frames: list[bytes], *, device: Device | None = None) -> FaceCheck:
-    """1:1 against the registered photo over several frames; accept checks the candidate in."""
+           candidate_id: int, frames: list[bytes], *, device: Device | None = None,
+           challenge: Challenge | None = None) -> FaceCheck:
+    """1:1 against the registered photo over several frames; accept checks the candidate in. With a liveness
+    ``challenge`` the frames must also show it followed, or an accept becomes a proctor's review."""
     candidate = fetch(session, SessionCandidate, candidate_id, _candidate_not_found())
     _check_device(device, candidate)
     entry = _entry(session, candidate)
@@ -148,6 +152,11 @@ def decide(session: Session, actor: Actor, store: EvidenceStore, engine: FaceEng
         details["distances"] = [round(d, 4) for d, _ in distances]
         best = min(distances)[1] if distances else 0
 
+    if challenge is not None:
+        liveness = judge_liveness(challenge, [a.landmarks if len(a.faces) == 1 else None for a in analyses])
+        details["liveness"] = liveness.as_dict()
+        if not liveness.passed and outcome is Outcome.ACCEPT:
+            outcome, reason = Outcome.REVIEW, "liveness_failed"   # never a silent accept
     snapshot_path, snapshot_sha = store.put(encode_jpeg(images[best]), kind="snapshots", suffix=".jpg")
     check = FaceCheck(candidate_id=candidate.id, purpose="checkin", method="verify", outcome=FaceOutcome(outcome.value),
                       reason=reason, distance=None if distance is None else round(distance, 4),

@@ -180,7 +180,8 @@ def start_agent(tmp_path: Path, centre, world, roster):
             camera = Grabber(StillImageSource(FACES / photo)).start()
             stack.callback(camera.stop)
             display, outbox = RecordingDisplay(), Outbox(tmp_path / "outbox")
-            agent = CheckinAgent(CheckinSettings(roster.session_id, frames=5, poll=0.05, answer_wait=answer_wait),
+            agent = CheckinAgent(CheckinSettings(roster.session_id, frames=5, poll=0.05, answer_wait=answer_wait,
+                                                 challenge_seconds=0.4),
                                  IdCardReader(line), camera,
                                  Centre(centre.url, world.device_tokens[DeviceKind.HALL_AGENT], timeout=WAIT),
                                  outbox, display, backoff=(0.05, 0.5))

@@ -57,3 +57,20 @@ def test_a_lost_reply_is_resent_and_the_resend_is_harmless(start_agent, roster, 
     assert hall.agent.courier.idle.wait(60) and len(hall.outbox) == 0
     assert outcomes(db, roster.candidates["obama"]) == ["accept"]  # applied once
     assert status_of(db, roster.candidates["obama"]) is AttemptStatus.CHECKED_IN
+
+
+def test_with_liveness_on_the_operator_sees_the_challenge_and_a_still_photo_goes_to_the_proctor(
+        start_agent, roster, db, app):
+    from dataclasses import replace
+    settings = app.extensions["exam_center.settings"]
+    app.extensions["exam_center.settings"] = replace(settings, face=replace(settings.face, liveness="any"))
+    try:
+        hall = start_agent("obama_2.jpg")
+        hall.reader.present(roster.cards["obama"])
+        prompt = hall.display.wait_for("liveness")
+        assert prompt["prompt"] in ("请眨眨眼", "请缓慢向左转头", "请缓慢向右转头")
+        review = hall.display.wait_for("review")
+        assert review["reason"] == "liveness_failed"   # the face matches, but a photo does not move
+        assert status_of(db, roster.candidates["obama"]) is AttemptStatus.SCHEDULED
+    finally:
+        app.extensions["exam_center.settings"] = settings

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from exam_center.domain.errors import N_, ValidationError
 from exam_center.models import DeviceKind, FaceCheck, Role
-from exam_center.services import face_checkin
+from exam_center.services import face_checkin, face_liveness
 from exam_center.web.faces import face_engine, face_settings
 from exam_center.web.policy import allow, allow_devices
 from exam_center.web.session import current_actor, db_session
@@ -25,6 +25,13 @@ class CardSchema(Schema):
     id_number = fields.String(required=True, validate=validate.Length(max=40))
 
 
+class LivenessSchema(Schema):
+    challenge = fields.String(metadata={"description": "blink | turn_left | turn_right"})
+    prompt_zh = fields.String()
+    prompt_en = fields.String()
+    token = fields.String()
+
+
 class RosterEntrySchema(Schema):
     candidate_id = fields.Integer()
     name = fields.String()
@@ -32,10 +39,14 @@ class RosterEntrySchema(Schema):
     seat_id = fields.Integer(allow_none=True)
     has_photo = fields.Boolean()
     retries_left = fields.Integer()
+    liveness = fields.Nested(LivenessSchema, allow_none=True,
+                             metadata={"description": "the challenge to show, when the centre checks liveness"})
 
 
 class FramesSchema(Schema):
     frames = fields.List(fields.String(), required=True, metadata={"description": "base64 JPEG/PNG camera frames"})
+    challenge_token = fields.String(load_default=None, validate=validate.Length(max=500),
+                                    metadata={"description": "the card answer's liveness token, when given"})
 
 
 class DecisionSchema(Schema):
@@ -85,6 +96,9 @@ def card(body: dict, session_id: int):
               "ticket_number": entry.candidate.ticket_number, "seat_id": entry.candidate.seat_id,
               "has_photo": entry.person.photo_path is not None,
               "retries_left": face_checkin.retries_left(session, entry.candidate.id, face_settings())}
+    mode = face_settings().liveness
+    result["liveness"] = face_liveness.issue(current_app.secret_key, entry.candidate.id, mode) \
+        if mode != "off" else None
     session.commit()  # the attempt row may have been created on first use
     return result
 
@@ -97,9 +111,11 @@ def card(body: dict, session_id: int):
 def face(body: dict, candidate_id: int):
     """Decide over the frames: accept (checked in), review (a proctor decides) or reject (retry)."""
     session = db_session()
+    challenge = face_liveness.redeem(current_app.secret_key, body["challenge_token"], candidate_id) \
+        if face_settings().liveness != "off" else None
     check = face_checkin.decide(session, current_actor(), current_app.extensions["exam_center.evidence"],
                                 face_engine(), face_settings(), candidate_id, _frames(body["frames"]),
-                                device=g.device)
+                                device=g.device, challenge=challenge)
     result = _decision(check)
     session.commit()
     return result
