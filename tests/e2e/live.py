@@ -116,9 +116,12 @@ def demo_server(tmp_path_factory, db_engine_name: str, **settings: str):
     return server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory, db_engine_name):
-    server = demo_server(tmp_path_factory, db_engine_name)
+    """One demo server for every browser test (each test takes its own demo candidate). Face monitoring
+    snaps every second, so its test sees alerts in seconds; terminals without a camera send nothing."""
+    server = demo_server(tmp_path_factory, db_engine_name, EXAM_CENTER_FACE_WATCH_SECONDS="1",
+                         EXAM_CENTER_FACE_WATCH_NO_FACE_SECONDS="1")
     yield server
     server.stop()
 

@@ -52,12 +52,12 @@ def attempt_status(server, candidate_id: int) -> str | None:
 
 @pytest.fixture
 def candidate(request, live_server):
-    """A fresh demo candidate per test (the demo session has six)."""
+    """A fresh demo candidate per test (the demo session has six; the first is the face-monitoring test's)."""
     index = request.node.get_closest_marker("candidate").args[0]
     return candidates(live_server)[index]
 
 
-@pytest.mark.candidate(0)
+@pytest.mark.candidate(1)
 def test_answers_survive_a_reload(browser, live_server, candidate):
     candidate_id, ticket, id_number, session_id = candidate
     Proctor(browser, live_server, session_id).post(candidate_id, "check-in")
@@ -71,7 +71,7 @@ def test_answers_survive_a_reload(browser, live_server, candidate):
     wait_for(lambda: page.locator("#count-answered").inner_text() == "3", message="the grid after the reload")
 
 
-@pytest.mark.candidate(1)
+@pytest.mark.candidate(2)
 def test_nothing_acknowledged_is_lost_when_the_server_is_killed(browser, live_server, candidate):
     candidate_id, ticket, id_number, session_id = candidate
     Proctor(browser, live_server, session_id).post(candidate_id, "check-in")
@@ -91,7 +91,7 @@ def test_nothing_acknowledged_is_lost_when_the_server_is_killed(browser, live_se
     wait_for(lambda: page.locator("#count-answered").inner_text() == "3", message="all three answers after restart")
 
 
-@pytest.mark.candidate(2)
+@pytest.mark.candidate(3)
 def test_the_proctor_pauses_and_the_terminal_shows_it(browser, live_server, candidate):
     candidate_id, ticket, id_number, session_id = candidate
     proctor = Proctor(browser, live_server, session_id)
@@ -104,7 +104,7 @@ def test_the_proctor_pauses_and_the_terminal_shows_it(browser, live_server, cand
     page.locator("#pause").wait_for(state="hidden", timeout=WAIT_MS)
 
 
-@pytest.mark.candidate(3)
+@pytest.mark.candidate(4)
 def test_the_server_submits_at_the_deadline(browser, live_server, candidate):
     candidate_id, ticket, id_number, session_id = candidate
     Proctor(browser, live_server, session_id).post(candidate_id, "check-in")
@@ -120,7 +120,7 @@ def test_the_server_submits_at_the_deadline(browser, live_server, candidate):
              message="the server's own timeout")
 
 
-@pytest.mark.candidate(4)
+@pytest.mark.candidate(5)
 def test_a_move_to_a_spare_terminal_continues_the_same_attempt(browser, live_server, candidate):
     candidate_id, ticket, id_number, session_id = candidate
     proctor = Proctor(browser, live_server, session_id)

@@ -8,7 +8,7 @@ import cv2
 import pytest
 
 from conftest import SHARED
-from live import WAIT_MS, Proctor, candidates, chromium, demo_server, sign_in, start_exam
+from live import WAIT_MS, Proctor, candidates, chromium, live_server, sign_in, start_exam  # noqa: F401
 
 VIDEO = SHARED / "data" / "video" / "short_hamilton_clip.mp4"
 
@@ -29,15 +29,7 @@ def webcam_file(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def watched_server(tmp_path_factory, db_engine_name):
-    server = demo_server(tmp_path_factory, db_engine_name, EXAM_CENTER_FACE_WATCH_SECONDS="1",
-                         EXAM_CENTER_FACE_WATCH_NO_FACE_SECONDS="1")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def camera_browser(watched_server, webcam_file):
+def camera_browser(live_server, webcam_file):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         launched = chromium(playwright, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
@@ -46,20 +38,20 @@ def camera_browser(watched_server, webcam_file):
         launched.close()
 
 
-def test_monitoring_alerts_from_the_webcam_reach_the_hall_console(camera_browser, watched_server):
-    candidate_id, ticket, id_number, session_id = candidates(watched_server)[0]
-    proctor = Proctor(camera_browser, watched_server, session_id)
+def test_monitoring_alerts_from_the_webcam_reach_the_hall_console(camera_browser, live_server):
+    candidate_id, ticket, id_number, session_id = candidates(live_server)[0]
+    proctor = Proctor(camera_browser, live_server, session_id)
     proctor.post(candidate_id, "check-in")
-    page = sign_in(camera_browser, watched_server, ticket, id_number)
+    page = sign_in(camera_browser, live_server, ticket, id_number)
     start_exam(page)
     page.locator("#watch:not([hidden])").wait_for(timeout=WAIT_MS)
     assert page.locator("#watch-text").inner_text() == "人脸巡检中"
-    proctor.page.goto(f"{watched_server.url}/hall/sessions/{session_id}")
+    proctor.page.goto(f"{live_server.url}/hall/sessions/{session_id}")
     # The clip loops an empty stage and a performer who is not the registered candidate (demo candidate 0's
     # registered photo is obama_1.jpg): both alerts come within seconds.
     for kind in ("no_face", "different_person"):
         proctor.page.locator(f"#alerts li.al-{kind}").first.wait_for(timeout=60_000)
-    rows = watched_server.query("SELECT alert, snapshot_path FROM face_watch_checks WHERE alert IS NOT NULL")
+    rows = live_server.query("SELECT alert, snapshot_path FROM face_watch_checks WHERE alert IS NOT NULL")
     assert {alert for alert, _path in rows} >= {"no_face", "different_person"}
     assert all(path for _alert, path in rows)   # every alert keeps its snapshot as evidence
     page.keyboard.press("1")                   # the exam itself goes on, unbothered
