@@ -169,9 +169,10 @@ def start(session: Session, actor: Actor, attempt_id: int, *, now: dt.datetime |
     if attempt.status in (S.IN_PROGRESS, S.PAUSED):
         return attempt  # a reload or a second terminal: the same attempt goes on
     total = duration_seconds(paper_of(session, attempt)) + (attempt.remaining_seconds or 0.0)
-    _transition(session, actor, attempt, "start", now=now)
+    # Set before the transition so the audit event's flush writes the attempt once (1,000 start together).
     attempt.started_at, attempt.deadline_at, attempt.remaining_seconds = now, now + dt.timedelta(seconds=total), None
     attempt.last_seen_at = now
+    _transition(session, actor, attempt, "start", now=now)
     return attempt
 
 

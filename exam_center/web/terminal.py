@@ -367,7 +367,7 @@ def _clock(s, attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
     return {"status": attempt.status.value, "remaining_seconds": _seconds(attempts.remaining_seconds(s, attempt, now))}
 
 
-def _state(s, attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
+def _state(s, attempt: Attempt, now: dt.datetime, *, with_answers: bool = True) -> dict[str, Any]:
     paper = attempts.paper_of(s, attempt)
     # Question text only once the exam is under way; answer keys never (not even after the end).
     visible = attempt.status in (S.IN_PROGRESS, S.PAUSED)
@@ -375,7 +375,7 @@ def _state(s, attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
                   "points": q.points} for q in paper.questions] if visible else []
     answers = [{"position": a.position, "chosen": list(a.chosen), "marked": a.marked, "seq": a.seq}
                for a in s.scalars(sa.select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
-                                  .order_by(AttemptAnswer.position))] if visible else []
+                                  .order_by(AttemptAnswer.position))] if visible and with_answers else []
     return {"attempt_id": attempt.id, **_clock(s, attempt, now), "last_seq": attempt.last_seq,
             "question_count": len(paper.questions), "questions": questions, "answers": answers,
             "csrf_token": generate_csrf()}
@@ -403,9 +403,11 @@ def api_start():
         raise Conflict("terminal.not_checked_in",
                        N_("The proctor has not confirmed your identity yet. Please wait at your seat."))
     candidate = s.get(SessionCandidate, attempt.candidate_id)
+    first_start = attempt.status is S.CHECKED_IN  # nothing can have been answered yet
     attempt = attempts.start(s, _candidate_actor(candidate), attempt.id, now=now)
-    s.commit()
-    return jsonify(_state(s, attempt, now))
+    state = _state(s, attempt, now, with_answers=not first_start)  # read before the commit expires the attempt
+    s.commit()  # acknowledged only once durable
+    return jsonify(state)
 
 
 @bp.route("/api/save", methods=["POST"])
