@@ -80,6 +80,9 @@ def record(
     ``at`` is the time of the change when the caller works with its own clock (tests, replays); default now.
     """
     if session.get_bind().dialect.name == "postgresql":
+        # The chain lock is held until commit: write the caller's pending changes first, so that only the
+        # chain's own read and insert happen under it (many exam starts queue on this lock at once).
+        session.flush()
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
     previous = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(

@@ -405,9 +405,11 @@ def api_start():
     candidate = s.get(SessionCandidate, attempt.candidate_id)
     first_start = attempt.status is S.CHECKED_IN  # nothing can have been answered yet
     attempt = attempts.start(s, _candidate_actor(candidate), attempt.id, now=now)
-    state = _state(s, attempt, now, with_answers=not first_start)  # read before the commit expires the attempt
+    # Commit at once (the audit chain's lock is held until then); what was committed is what the reply shows,
+    # so the attempt need not be read again.
+    s.expire_on_commit = False
     s.commit()  # acknowledged only once durable
-    return jsonify(state)
+    return jsonify(_state(s, attempt, now, with_answers=not first_start))
 
 
 @bp.route("/api/save", methods=["POST"])
