@@ -10,7 +10,6 @@ import sys
 import time
 import urllib.request
 from datetime import date
-from pathlib import Path
 
 import click
 import sqlalchemy as sa

@@ -1,6 +1,7 @@
 """Serving an emulated device on a serial port, the way the real device sits on the other end of the cable."""
 from __future__ import annotations
 
+import abc
 import logging
 import threading
 import time
@@ -11,14 +12,15 @@ from ..transport.settings import LineSettings, open_port
 logger = logging.getLogger(__name__)
 
 
-class EmulatedDevice:
+class EmulatedDevice(abc.ABC):
     """Device logic: bytes in, reply bytes out. ``lock`` serialises the serving thread and test scripting."""
 
     def __init__(self):
         self.lock = threading.RLock()
 
+    @abc.abstractmethod
     def receive(self, data: bytes) -> bytes:
-        raise NotImplementedError
+        """The reply bytes to what arrived on the line (empty while a frame is incomplete)."""
 
     def idle(self) -> bytes:
         """Called when the line has been quiet for a moment (Modbus RTU frames end with silence)."""

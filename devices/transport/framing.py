@@ -5,6 +5,7 @@ from the next, so noise between frames, a flipped bit or a lost byte costs at mo
 """
 from __future__ import annotations
 
+import abc
 import time
 from typing import Any, Callable, Generic, TypeVar
 
@@ -17,7 +18,7 @@ BAD = (-1, None)
 QUIET = 0.03  # seconds without a byte after which a stalled buffer is worth salvaging
 
 
-class FrameDecoder(Generic[F]):
+class FrameDecoder(abc.ABC, Generic[F]):
     """Subclasses implement ``_parse(buffer) -> (length, frame)``: NEED_MORE, BAD, or a whole frame."""
 
     max_frame = 4096
@@ -68,8 +69,9 @@ class FrameDecoder(Generic[F]):
             self._frames.record("noise", bytes(self._noise))
         self._noise.clear()
 
+    @abc.abstractmethod
     def _parse(self, buffer: bytes) -> tuple[int, F | None]:
-        raise NotImplementedError
+        """(length, frame) of the frame at the start of ``buffer``, or NEED_MORE, or BAD."""
 
 
 def exchange(port: Any, request: bytes, decoder: FrameDecoder[F], accept: Callable[[F], bool],

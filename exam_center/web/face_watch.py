@@ -71,9 +71,16 @@ class SnapshotQueue:
                             WatchRules.of(settings), attempt_id, data, taken_at=taken_at)
 
 
+_CREATE_LOCK = threading.Lock()
+
+
 def snapshots(app: Flask) -> SnapshotQueue:
-    """The process's snapshot queue."""
-    return app.extensions.setdefault("exam_center.face_watch", SnapshotQueue(app))
+    """The process's snapshot queue (one per app, created on first use)."""
+    queue_ = app.extensions.get("exam_center.face_watch")
+    if queue_ is None:
+        with _CREATE_LOCK:
+            queue_ = app.extensions.setdefault("exam_center.face_watch", SnapshotQueue(app))
+    return queue_
 
 
 __all__ = ["SnapshotQueue", "snapshots"]
