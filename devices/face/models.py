@@ -2,7 +2,8 @@
 
 face_recognition's own import calls quit() when its models package cannot be imported (it needs
 pkg_resources); we import dlib directly and locate the model files ourselves, so a missing piece becomes a
-FaceEngineUnavailable with a clear message.
+FaceEngineUnavailable with a clear message. The encoder model is read by resnet.py (a numpy forward pass of
+dlib's network), not by dlib, whose BLAS-less build is several times slower.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FaceEngineUnavailable
+from .resnet import FaceResNet, load_resnet
 
 FILES = {
     "landmarks_5": "shape_predictor_5_face_landmarks.dat",
@@ -45,7 +47,7 @@ class DlibModels:
     detector: Any
     landmarks_5: Any
     landmarks_68: Any
-    encoder: Any
+    encoder: FaceResNet  # 150×150 RGB chip → 128-d descriptor
     model_dir: Path
     _cnn: list
 
@@ -68,9 +70,11 @@ def load_models(model_dir: Path | None = None) -> DlibModels:
             detector=dlib.get_frontal_face_detector(),
             landmarks_5=dlib.shape_predictor(str(folder / FILES["landmarks_5"])),
             landmarks_68=dlib.shape_predictor(str(folder / FILES["landmarks_68"])),
-            encoder=dlib.face_recognition_model_v1(str(folder / FILES["encoder"])),
+            encoder=load_resnet(folder / FILES["encoder"]),
             model_dir=folder,
             _cnn=[],
         )
+    except FaceEngineUnavailable:  # the encoder's own message already names the file and the problem
+        raise
     except RuntimeError as error:  # dlib raises RuntimeError for unreadable/corrupt model files
         raise FaceEngineUnavailable(f"face model files in {folder} do not load: {error}") from error

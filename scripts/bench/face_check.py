@@ -1,7 +1,8 @@
 """Benchmark: per-frame face-check latency at 640×480 on one core, our pipeline against face_recognition's
 plain default, on the same frames in the same run.
 
-Ours: HOG on a half-size frame, 68 landmarks, quality measures, 5-point encoding on the full frame.
+Ours: HOG on the grey frame without upsampling, 68 landmarks, quality measures, 5-point encoding on the full frame (dlib cuts
+the aligned chip, dlib's ResNet runs as a numpy/OpenBLAS forward pass: devices/face/resnet.py).
 Default: face_recognition.face_locations(frame, 1) + face_encodings(frame, locations) on the full frame.
 Frames: each good shared photo framed as a check-in camera would see it (face ≈ 180 px wide in a 640×480
 frame) plus frames of the demo video padded to 640×480. Outcomes: every framed photo against every
@@ -13,8 +14,13 @@ Last line: RESULT median_ms=… p95_ms=… default_median_ms=… speedup=… sam
 """
 from __future__ import annotations
 
-import argparse
 import os
+
+# One core is the goal: OpenBLAS (numpy's matrix products, which our encoder uses) must not start threads on
+# the other cores. It reads this once, when numpy is first imported, so it is set before any import below.
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+import argparse
 import statistics
 import sys
 import time
