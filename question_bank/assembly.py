@@ -79,6 +79,15 @@ class Paper:
     def to_dict(self) -> dict[str, Any]:
         return {"seed": self.seed, "blueprint": self.blueprint, "questions": [q._asdict() for q in self.questions]}
 
+    def shown(self) -> list[dict[str, Any]]:
+        """The questions as the candidate sees them: never the key, the original option order or explanations."""
+        return [{"position": q.position, "type": q.type, "stem": q.stem, "options": list(q.options),
+                 "points": q.points} for q in self.questions]
+
+    @property
+    def duration_seconds(self) -> float:
+        return float(self.blueprint["duration_minutes"]) * 60
+
     @classmethod
     def from_dict(cls, document: Mapping[str, Any]) -> "Paper":
         questions = tuple(

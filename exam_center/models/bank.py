@@ -90,6 +90,10 @@ class Paper(Base):
     question_count: Mapped[int]
     total_points: Mapped[float] = mapped_column(sa.Float)
     snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # What the terminal shows, stored ready-encoded when the paper is drawn: a whole hall starts at once, and
+    # decoding each snapshot (with its keys) only to re-encode its questions dominated the start.
+    questions_shown: Mapped[str | None] = mapped_column(sa.Text)  # JSON: question_bank.assembly.Paper.shown()
+    duration_seconds: Mapped[float | None] = mapped_column(sa.Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

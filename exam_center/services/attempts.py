@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from exam_center.domain.errors import N_, Conflict, NotFound, ValidationError
 from exam_center.models import (FINISHED, Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, ExamApplication,
@@ -22,6 +24,7 @@ from question_bank.assembly import Paper as FrozenPaper
 from .audit import Actor, record
 from .lookup import fetch
 from .scheduling import local_date
+from .sittings import check_sitting
 
 S = AttemptStatus
 TRANSITIONS: dict[str, tuple[frozenset[AttemptStatus], AttemptStatus]] = {
@@ -44,31 +47,41 @@ def _reason(reason: str | None, *, required: bool) -> str | None:
     return text or None
 
 
+def _target(action: str, status: AttemptStatus) -> AttemptStatus:
+    """The state ``action`` leads to from ``status``, or a Conflict naming the state that forbids it."""
+    allowed, target = TRANSITIONS[action]
+    if status not in allowed:
+        raise Conflict("attempt.transition", N_("This cannot be done while the attempt is %(status)s."),
+                       status=status.label_zh)
+    return target
+
+
 def _transition(session: Session, actor: Actor, attempt: Attempt, action: str, *, reason: str | None = None,
                 details: dict | None = None, now: dt.datetime) -> None:
-    allowed, target = TRANSITIONS[action]
-    if attempt.status not in allowed:
-        raise Conflict("attempt.transition", N_("This cannot be done while the attempt is %(status)s."),
-                       status=attempt.status.label_zh)
-    before = attempt.status
-    attempt.status = target
-    _event(session, actor, attempt, action, before, target, reason, details, now)
+    before, attempt.status = attempt.status, _target(action, attempt.status)
+    _event(session, actor, attempt.id, action, before, attempt.status, reason, details, now)
 
 
-def _event(session: Session, actor: Actor, attempt: Attempt, action: str, before: AttemptStatus | None,
+_EVENTS = AttemptEvent.__table__
+_INSERT_EVENT = _EVENTS.insert().values({c.name: sa.bindparam(c.name) for c in _EVENTS.columns if c.name != "id"})
+
+
+def _event(session: Session, actor: Actor, attempt_id: int, action: str, before: AttemptStatus | None,
            after: AttemptStatus | None, reason: str | None, details: dict | None, now: dt.datetime) -> None:
-    session.add(AttemptEvent(attempt_id=attempt.id, at=now, action=action,
-                             from_status=before.value if before else None, to_status=after.value if after else None,
-                             actor_label=f"{actor.type}:{actor.label}", reason=reason, details=details))
-    record(session, actor, f"attempt.{action}", "attempt", attempt.id,
+    session.execute(_INSERT_EVENT, {"attempt_id": attempt_id, "at": now, "action": action,
+                                    "from_status": before.value if before else None,
+                                    "to_status": after.value if after else None,
+                                    "actor_label": f"{actor.type}:{actor.label}", "reason": reason,
+                                    "details": details})
+    record(session, actor, f"attempt.{action}", "attempt", attempt_id,
            before={"status": before} if before else None,
-           after={"status": after, "reason": reason, **(details or {})})
+           after={"status": after, "reason": reason, **(details or {})}, at=now)
 
 
 def note(session: Session, actor: Actor, attempt: Attempt, action: str, reason: str | None,
          details: dict | None = None, *, now: dt.datetime | None = None) -> None:
     """Put something on the attempt's history without changing its state (e.g. an irregularity report)."""
-    _event(session, actor, attempt, action, attempt.status, attempt.status, reason, details, now or utcnow())
+    _event(session, actor, attempt.id, action, attempt.status, attempt.status, reason, details, now or utcnow())
 
 
 def get_attempt(session: Session, attempt_id: int, *, lock: bool = False) -> Attempt:
@@ -127,13 +140,15 @@ def paper_by_id(session: Session, paper_id: int) -> FrozenPaper:
     return paper
 
 
-def duration_seconds(paper: FrozenPaper) -> float:
-    return float(paper.blueprint["duration_minutes"]) * 60
-
-
 def remaining_seconds(session: Session, attempt: Attempt, now: dt.datetime) -> float:
     """Server-side time left; the terminal only displays it."""
-    return time_left(attempt, now, lambda: duration_seconds(paper_of(session, attempt)))
+    return time_left(attempt, now, lambda: paper_of(session, attempt).duration_seconds)
+
+
+def questions_shown(session: Session, paper_id: int) -> tuple[int, str]:
+    """(question count, the questions as the terminal shows them — JSON, as stored with the paper)."""
+    row = session.execute(_SHOWN, {"paper_id": paper_id}).one()
+    return row.question_count, row.questions_shown
 
 
 def time_left(attempt: Attempt, now: dt.datetime, duration: Callable[[], float]) -> float:
@@ -163,17 +178,75 @@ def mark_absent(session: Session, actor: Actor, candidate_id: int, *, now: dt.da
     return attempt
 
 
-def start(session: Session, actor: Actor, attempt_id: int, *, now: dt.datetime | None = None) -> Attempt:
+@dataclass(frozen=True)
+class Started:
+    """What a start leaves behind: the attempt's clock columns, as ``time_left`` and the terminal read them."""
+
+    id: int
+    status: AttemptStatus
+    paper_id: int
+    deadline_at: dt.datetime | None
+    remaining_seconds: float | None
+    last_seq: int
+    first: bool  # False: it had started before (a reload, or a second terminal), nothing was changed
+    question_count: int
+    questions_shown: str  # JSON, as stored with the paper
+
+
+def candidate_actor(candidate_id: int, ticket_number: str, address: str | None = None) -> Actor:
+    """The candidate as the actor of their own actions at the terminal."""
+    return Actor("candidate", str(candidate_id), f"ticket:{ticket_number}", address)
+
+
+def start(session: Session, actor: Actor | None, attempt_id: int, *, now: dt.datetime | None = None,
+          sitting_token: str | None = None, check_token: bool = False, address: str | None = None) -> Started:
+    """Start the clock (checked in → in progress); a started attempt goes on untouched.
+
+    A whole hall starts at the same moment, so this talks SQL directly, like ``autosave``: one locking read
+    (with the candidate's ticket for the audit, and the paper's duration and questions as shown, stored
+    ready-encoded), one update, the attempt event and the audit event. Without
+    ``actor`` the candidate starts it themself (from ``address``); with ``check_token`` only the terminal of the
+    current sitting may (``sitting_token``).
+    """
     now = now or utcnow()
-    attempt = get_attempt(session, attempt_id, lock=True)
-    if attempt.status in (S.IN_PROGRESS, S.PAUSED):
-        return attempt  # a reload or a second terminal: the same attempt goes on
-    total = duration_seconds(paper_of(session, attempt)) + (attempt.remaining_seconds or 0.0)
-    # Set before the transition so the audit event's flush writes the attempt once (1,000 start together).
-    attempt.started_at, attempt.deadline_at, attempt.remaining_seconds = now, now + dt.timedelta(seconds=total), None
-    attempt.last_seen_at = now
-    _transition(session, actor, attempt, "start", now=now)
-    return attempt
+    row = session.execute(_LOCK_FOR_START, {"attempt_id": attempt_id}).one_or_none()
+    if row is None:
+        raise attempt_not_found()
+    if check_token:
+        check_sitting(row.sitting_token, sitting_token)
+    if row.status in (S.IN_PROGRESS, S.PAUSED):
+        return Started(attempt_id, row.status, row.paper_id, row.deadline_at, row.remaining_seconds, row.last_seq,
+                       False, row.question_count, row.questions_shown)
+    if row.status is S.SCHEDULED:
+        raise Conflict("attempt.not_checked_in",
+                       N_("The proctor has not confirmed your identity yet. Please wait at your seat."))
+    target = _target("start", row.status)
+    deadline = now + dt.timedelta(seconds=row.duration_seconds + (row.remaining_seconds or 0.0))
+    session.execute(_START, {"attempt_id": attempt_id, "status": target, "now": now, "deadline_at": deadline})
+    loaded = session.identity_map.get(identity_key(Attempt, attempt_id))
+    if loaded is not None:  # the SQL above bypassed the ORM
+        session.expire(loaded)
+    _event(session, actor or candidate_actor(row.candidate_id, row.ticket_number, address), attempt_id, "start",
+           row.status, target, None, None, now)
+    return Started(attempt_id, target, row.paper_id, deadline, None, row.last_seq, True, row.question_count,
+                   row.questions_shown)
+
+
+_ATTEMPTS = Attempt.__table__
+_CANDIDATES = SessionCandidate.__table__
+_PAPER_ROWS = Paper.__table__
+_LOCK_FOR_START = (sa.select(_ATTEMPTS.c.status, _ATTEMPTS.c.paper_id, _ATTEMPTS.c.deadline_at,
+                             _ATTEMPTS.c.remaining_seconds, _ATTEMPTS.c.last_seq, _ATTEMPTS.c.sitting_token,
+                             _ATTEMPTS.c.candidate_id, _CANDIDATES.c.ticket_number, _PAPER_ROWS.c.duration_seconds,
+                             _PAPER_ROWS.c.question_count, _PAPER_ROWS.c.questions_shown)
+                   .join(_CANDIDATES, _CANDIDATES.c.id == _ATTEMPTS.c.candidate_id)
+                   .join(_PAPER_ROWS, _PAPER_ROWS.c.id == _ATTEMPTS.c.paper_id)
+                   .where(_ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update(of=_ATTEMPTS))
+_SHOWN = (sa.select(_PAPER_ROWS.c.question_count, _PAPER_ROWS.c.questions_shown)
+          .where(_PAPER_ROWS.c.id == sa.bindparam("paper_id")))
+_START = (sa.update(_ATTEMPTS).where(_ATTEMPTS.c.id == sa.bindparam("attempt_id"))
+          .values(status=sa.bindparam("status"), started_at=sa.bindparam("now"),
+                  deadline_at=sa.bindparam("deadline_at"), remaining_seconds=None, last_seen_at=sa.bindparam("now")))
 
 
 def pause(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: dt.datetime | None = None) -> Attempt:
@@ -213,7 +286,7 @@ def extend(session: Session, actor: Actor, attempt_id: int, minutes: int, reason
         attempt.deadline_at += dt.timedelta(minutes=minutes)
     else:
         attempt.remaining_seconds = (attempt.remaining_seconds or 0.0) + minutes * 60
-    _event(session, actor, attempt, "extend", attempt.status, attempt.status, reason, {"minutes": minutes}, now)
+    _event(session, actor, attempt.id, "extend", attempt.status, attempt.status, reason, {"minutes": minutes}, now)
     return attempt
 
 
@@ -241,7 +314,7 @@ def move(session: Session, actor: Actor, attempt_id: int, seat_id: int, reason: 
     before_seat = current.label if current else None
     attempt.seat_id = seat.id
     attempt.sitting_token = None  # the old terminal is shut out; the candidate signs in at the new seat
-    _event(session, actor, attempt, "move", attempt.status, attempt.status, reason,
+    _event(session, actor, attempt.id, "move", attempt.status, attempt.status, reason,
            {"from_seat": before_seat, "to_seat": seat.label}, now)
     return attempt
 
@@ -253,7 +326,7 @@ def warn(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: d
     reason = _reason(reason, required=True)
     if attempt.status in FINISHED:
         raise Conflict("attempt.finished", N_("The attempt has already ended."))
-    _event(session, actor, attempt, "warn", attempt.status, attempt.status, reason, None, now)
+    _event(session, actor, attempt.id, "warn", attempt.status, attempt.status, reason, None, now)
     return attempt
 
 

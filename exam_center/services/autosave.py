@@ -12,7 +12,6 @@ one they were moved away from) may save.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -21,37 +20,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from exam_center.domain.errors import N_, Conflict, DomainError, ValidationError
+from exam_center.domain.errors import N_, Conflict, ValidationError
 from exam_center.models import Attempt, AttemptAnswer, AttemptStatus, utcnow
 
 from . import attempts
+from .sittings import check_sitting
 
 S = AttemptStatus
 ANSWERS = AttemptAnswer.__table__
 ATTEMPTS = Attempt.__table__
 MAX_SEQ = 2**62
-
-
-class SittingEnded(DomainError):
-    """This terminal may no longer act for the attempt: ``terminal.moved`` or ``terminal.replaced``."""
-
-    http_status = 401
-
-
-SITTING_ENDED = {
-    "terminal.moved": N_("The proctor has moved you to another seat. Sign in again at the terminal of your new "
-                         "seat."),
-    "terminal.replaced": N_("Your exam was opened at another terminal, so this one is signed out. If that was not "
-                            "you, raise your hand now."),
-}
-
-
-def check_sitting(stored: str | None, held: str | None) -> None:
-    """Raise ``SittingEnded`` unless ``held`` (the browser's token) is the attempt's current sitting."""
-    if stored and isinstance(held, str) and hmac.compare_digest(held.encode(), stored.encode()):
-        return
-    code = "terminal.replaced" if stored else "terminal.moved"
-    raise SittingEnded(code, SITTING_ENDED[code])
 
 
 @dataclass(frozen=True)
@@ -142,4 +120,4 @@ def _forget_loaded(session: Session, attempt_id: int) -> None:
         session.expire(answer)
 
 
-__all__ = ["SITTING_ENDED", "SaveAck", "SittingEnded", "check_sitting", "save_answer"]
+__all__ = ["SaveAck", "save_answer"]

@@ -1,6 +1,7 @@
 """Drawing papers from a blueprint and freezing them (the attempt keeps the snapshot, whatever the bank does next)."""
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 
@@ -56,7 +57,8 @@ def draw_papers(session: Session, actor: Actor, blueprint_id: int, seeds: Sequen
         paper = assembler.draw(seed)
         rows.append(Paper(blueprint_id=blueprint_id, operation_item_code=assembler.blueprint.operation_item,
                           seed=seed, question_count=len(paper.questions), total_points=paper.total_points,
-                          snapshot=paper.to_dict()))
+                          snapshot=paper.to_dict(), questions_shown=json.dumps(paper.shown(), ensure_ascii=False),
+                          duration_seconds=paper.duration_seconds))
     session.add_all(rows)
     deltas = [{"item": item_id, "delta": exposure - before[item_id]}
               for item_id, exposure in assembler.exposure_of().items() if exposure != before[item_id]]

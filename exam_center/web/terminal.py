@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,7 @@ from exam_center.domain.errors import N_, Conflict, DomainError
 from exam_center.models import (FINISHED, ApplicationStatus, Attempt, AttemptAnswer, AttemptStatus, ExamApplication,
                                 ExamRoom, ExamSession, OperationItem, Person, Seat, SessionCandidate, utcnow)
 from exam_center.services import attempts, autosave, sign_in_tries
-from exam_center.services.autosave import SittingEnded
+from exam_center.services.sittings import SITTING_ENDED, SittingEnded, check_sitting
 from exam_center.services.audit import Actor, record
 
 from .errors import _http_message, domain_error_details, error_response
@@ -128,7 +129,7 @@ def _sign_in(ticket: str, id_tail: str) -> tuple[int, str] | tuple[str, str]:
 
 
 SIGNED_OUT = N_("You are signed out.")
-SIGN_IN_NOTICES = {**autosave.SITTING_ENDED, "terminal.signed_out": SIGNED_OUT}
+SIGN_IN_NOTICES = {**SITTING_ENDED, "terminal.signed_out": SIGNED_OUT}
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -167,12 +168,12 @@ def _attempt() -> Attempt:
     attempt = db_session().get(Attempt, signed_in_attempt_id())
     if attempt is None:
         raise SittingEnded("terminal.signed_out", SIGNED_OUT)
-    autosave.check_sitting(attempt.sitting_token, session.get(SITTING_KEY))
+    check_sitting(attempt.sitting_token, session.get(SITTING_KEY))
     return attempt
 
 
 def _candidate_actor(candidate: SessionCandidate) -> Actor:
-    return Actor("candidate", str(candidate.id), f"ticket:{candidate.ticket_number}", request.remote_addr)
+    return attempts.candidate_actor(candidate.id, candidate.ticket_number, request.remote_addr)
 
 
 def _writable() -> None:
@@ -363,22 +364,26 @@ def _seconds(value: float) -> float:
     return round(max(0.0, value), 1)
 
 
-def _clock(s, attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
+def _clock(s, attempt: Attempt | attempts.Started, now: dt.datetime) -> dict[str, Any]:
     return {"status": attempt.status.value, "remaining_seconds": _seconds(attempts.remaining_seconds(s, attempt, now))}
 
 
-def _state(s, attempt: Attempt, now: dt.datetime, *, with_answers: bool = True) -> dict[str, Any]:
-    paper = attempts.paper_of(s, attempt)
-    # Question text only once the exam is under way; answer keys never (not even after the end).
+def _state(s, attempt: Attempt | attempts.Started, now: dt.datetime, *, with_answers: bool = True):
+    """The attempt as the page needs it: clock, answers, and the questions once the exam is under way."""
+    if isinstance(attempt, attempts.Started):
+        count, shown = attempt.question_count, attempt.questions_shown
+    else:
+        count, shown = attempts.questions_shown(s, attempt.paper_id)
+    # Question text only once the exam is under way; answer keys never (the stored questions have none).
     visible = attempt.status in (S.IN_PROGRESS, S.PAUSED)
-    questions = [{"position": q.position, "type": q.type, "stem": q.stem, "options": list(q.options),
-                  "points": q.points} for q in paper.questions] if visible else []
     answers = [{"position": a.position, "chosen": list(a.chosen), "marked": a.marked, "seq": a.seq}
                for a in s.scalars(sa.select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
                                   .order_by(AttemptAnswer.position))] if visible and with_answers else []
-    return {"attempt_id": attempt.id, **_clock(s, attempt, now), "last_seq": attempt.last_seq,
-            "question_count": len(paper.questions), "questions": questions, "answers": answers,
-            "csrf_token": generate_csrf()}
+    state = {"attempt_id": attempt.id, **_clock(s, attempt, now), "last_seq": attempt.last_seq,
+             "question_count": count, "answers": answers, "csrf_token": generate_csrf()}
+    # The questions are spliced in as stored: they are the bulk of the reply, and encoded once per paper.
+    body = json.dumps(state, ensure_ascii=False)[:-1] + ',"questions":' + (shown if visible else "[]") + "}"
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.route("/api/state")
@@ -390,26 +395,19 @@ def api_state():
     now = utcnow()
     attempts.finish_overdue(s, now=now)
     s.commit()
-    return jsonify(_state(s, attempts.get_attempt(s, attempt_id), now))
+    return _state(s, attempts.get_attempt(s, attempt_id), now)
 
 
 @bp.route("/api/start", methods=["POST"])
 @candidate
 def api_start():
-    attempt = _attempt()
     s = db_session()
     now = utcnow()
-    if attempt.status is S.SCHEDULED:
-        raise Conflict("terminal.not_checked_in",
-                       N_("The proctor has not confirmed your identity yet. Please wait at your seat."))
-    candidate = s.get(SessionCandidate, attempt.candidate_id)
-    first_start = attempt.status is S.CHECKED_IN  # nothing can have been answered yet
-    attempt = attempts.start(s, _candidate_actor(candidate), attempt.id, now=now)
-    # Commit at once (the audit chain's lock is held until then); what was committed is what the reply shows,
-    # so the attempt need not be read again.
-    s.expire_on_commit = False
+    started = attempts.start(s, None, signed_in_attempt_id(), now=now, sitting_token=session.get(SITTING_KEY),
+                             check_token=True, address=request.remote_addr)
     s.commit()  # acknowledged only once durable
-    return jsonify(_state(s, attempt, now, with_answers=not first_start))
+    # A first start cannot have answers yet; what was committed is what the reply shows.
+    return _state(s, started, now, with_answers=not started.first)
 
 
 @bp.route("/api/save", methods=["POST"])

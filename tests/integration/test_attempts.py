@@ -252,7 +252,8 @@ def test_transitions_out_of_order_are_refused(db, seated, action):
             "submit": lambda s: attempts.submit(s, CANDIDATE, attempt_id, now=T0)}[action]
     with pytest.raises(Conflict) as refused, db.transaction() as s:
         call(s)
-    assert refused.value.code == "attempt.transition"
+    # Starting before the proctor's check-in gets its own message at the terminal.
+    assert refused.value.code == ("attempt.not_checked_in" if action == "start" else "attempt.transition")
 
 
 def test_absent_candidates_are_recorded(db, seated):

@@ -1,6 +1,7 @@
 """One Alembic history: upgrading an empty database gives exactly the models' schema; downgrading removes it."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -109,3 +110,23 @@ def test_role_check_constraint_follows_the_roles(database_url):
                 raise AssertionError("an unknown role was stored")
     finally:
         engine.dispose()
+
+
+def test_papers_drawn_before_0009_get_their_shown_questions_from_the_snapshot(db, world, database_url):
+    from exam_center.models import Paper
+    from exam_center.services import papers
+    from conftest import SYSTEM
+    from exam_day import small_exam_bank
+
+    with db.transaction() as s:
+        drawn = papers.draw_papers(s, SYSTEM, small_exam_bank(s).id, seeds=[3, 4])
+        expected = {p.id: (p.questions_shown, p.duration_seconds) for p in drawn}
+    db.engine.dispose()
+    migrate.downgrade(database_url, "0008")
+    migrate.upgrade(database_url)
+    with db.sessions() as s:
+        backfilled = {p.id: (p.questions_shown, p.duration_seconds) for p in s.scalars(sa.select(Paper))}
+    assert backfilled == expected
+    shown = json.loads(expected[drawn[0].id][0])
+    assert len(shown) == 10 and expected[drawn[0].id][1] == 30 * 60
+    assert all(set(q) == {"position", "type", "stem", "options", "points"} for q in shown)  # never the key

@@ -302,7 +302,7 @@ def test_start_waits_for_the_proctors_check_in(app, db, hall):
     assert state["status"] == "scheduled" and state["questions"] == [] and state["question_count"] == 10
     assert state["remaining_seconds"] == 30 * 60
     response = terminal.post("start")
-    assert response.status_code == 409 and response.get_json()["code"] == "terminal.not_checked_in"
+    assert response.status_code == 409 and response.get_json()["code"] == "attempt.not_checked_in"
     _check_in(db, hall, A)
     assert terminal.state().get_json()["status"] == "checked_in"
     started = terminal.post("start").get_json()
