@@ -15,7 +15,8 @@ from exam_center.models import GENESIS_HASH, AuditEvent, utcnow
 
 # Any constant: the advisory lock that serialises appends to the chain on PostgreSQL.
 _CHAIN_LOCK_KEY = 730_202_4
-_CHAIN_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
+# PostgreSQL: take the lock, then read the last hash (one round trip; migration 0010).
+_LOCKED_HEAD = sa.text("SELECT audit_chain_head(:key)")
 _EVENTS = AuditEvent.__table__
 _COLUMNS = [c.name for c in _EVENTS.columns if c.name != "id"]
 _LAST_HASH = sa.select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
@@ -88,8 +89,9 @@ def record(
     # chain's own read and insert happen under it (many exam starts queue on this lock at once).
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_CHAIN_LOCK, {"key": _CHAIN_LOCK_KEY})
-    previous = session.scalar(_LAST_HASH)
+        previous = session.scalar(_LOCKED_HEAD, {"key": _CHAIN_LOCK_KEY})
+    else:  # SQLite: the write transaction (BEGIN IMMEDIATE) already serialises appends
+        previous = session.scalar(_LAST_HASH)
     event = AuditEvent(
         at=at or utcnow(),
         actor_type=actor.type,
