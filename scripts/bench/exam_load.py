@@ -509,6 +509,14 @@ def fmt(value: float) -> str:
     return f"{value:.1f}"
 
 
+def cpu_probe_ms() -> float:
+    """A fixed pure-Python loop: the speed of this (virtual, shared) machine right now, to read the run by."""
+    began, total = time.perf_counter(), 0
+    for i in range(5_000_000):
+        total += i
+    return (time.perf_counter() - began) * 1000
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=("sqlite", "postgres"), required=True)
@@ -526,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * n + 256)), hard))
 
+    probe_before = cpu_probe_ms()
     tmp = Path(tempfile.mkdtemp(prefix="exam_load_"))
     pg_name = None
     servers: list[subprocess.Popen] = []
@@ -558,6 +567,8 @@ def main(argv: list[str] | None = None) -> int:
         steady = save.within(start.last, min(save.first_done, save.last))
         print(f"engine {args.engine}, {n} candidates, gunicorn {args.workers} workers x {args.threads} threads, "
               f"{os.cpu_count()} CPUs (client shares them)")
+        print(f"machine speed probe (5 M-step Python loop, lower is faster): {probe_before:.0f} ms before the run, "
+              f"{cpu_probe_ms():.0f} ms after")
         print(f"sign-in of all candidates (GET form, POST, GET state): {signed_in:.1f} s")
         print(f"start  : {len(start.latencies)} ok, {start.errors} errors, p50 {fmt(start.pct(50))} ms, "
               f"p99 {fmt(start.pct(99))} ms, all started within {fmt((start.last - start.first) * 1000)} ms")
