@@ -3,8 +3,9 @@
 This is the hottest path on exam day (every click of every candidate), so it talks SQL directly instead of
 loading ORM objects: one ``SELECT … FOR UPDATE`` of the attempt's few columns (which also orders the save
 against a concurrent pause, submit or timeout), one upsert that writes the answer only if its sequence
-number is newer than the stored one, and one update of the attempt's high-water mark. The rare paths (an
-overdue attempt, a save after the end) go through the ORM state machine in ``attempts``.
+number is newer than the stored one, and one update of the attempt's high-water mark (on PostgreSQL the
+upsert and the update travel as one statement). The rare paths (an overdue attempt, a save after the end) go
+through the ORM state machine in ``attempts``.
 
 A save may carry the terminal's *sitting token*: only the terminal the candidate last signed in at (and not
 one they were moved away from) may save.
@@ -62,10 +63,9 @@ def save_answer(session: Session, attempt_id: int, *, position: int, chosen: Ite
     picked = attempts.valid_choice(question, chosen)
     values = {"attempt_id": attempt_id, "position": position, "chosen": picked, "marked": bool(marked), "seq": seq,
               "saved_at": now}
-    applied = session.execute(_UPSERT_ANSWER[postgres], values).first() is not None
+    applied = _store(session, postgres, values)
     high = max(row.last_seq, seq)
     if applied:
-        session.execute(_RAISE_HIGH_WATER[postgres], values)
         _forget_loaded(session, attempt_id)
     return SaveAck(high, applied, max(0.0, (row.deadline_at - now).total_seconds()), S.IN_PROGRESS)
 
@@ -90,8 +90,19 @@ _LOCK_ATTEMPT = (sa.select(ATTEMPTS.c.status, ATTEMPTS.c.deadline_at, ATTEMPTS.c
                  .where(ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update())
 
 
+def _store(session: Session, postgres: bool, values: dict) -> bool:
+    """Write the answer unless the stored one has the same or a newer sequence number and, if written, raise the
+    attempt's high-water mark. True if written."""
+    if postgres:  # one round trip: both writes as data-modifying CTEs
+        return session.execute(_UPSERT_AND_RAISE, values).scalar_one() > 0
+    applied = session.execute(_UPSERT_SQLITE, values).first() is not None
+    if applied:
+        session.execute(_RAISE_SQLITE, values)
+    return applied
+
+
 def _upsert(insert) -> sa.Executable:
-    """Write the answer unless the stored one has the same or a newer sequence number; RETURNING says which."""
+    """The answer, unless the stored one has the same or a newer sequence number; RETURNING says which."""
     statement = insert(ANSWERS).values({c: sa.bindparam(c) for c in
                                         ("attempt_id", "position", "chosen", "marked", "seq", "saved_at")})
     return statement.on_conflict_do_update(
@@ -100,14 +111,22 @@ def _upsert(insert) -> sa.Executable:
         where=ANSWERS.c.seq < statement.excluded.seq).returning(ANSWERS.c.seq)
 
 
-def _raise_high_water(larger) -> sa.Executable:
+def _raise_high_water(larger) -> sa.Update:
     return (sa.update(ATTEMPTS).where(ATTEMPTS.c.id == sa.bindparam("attempt_id"))
             .values(last_seq=larger(ATTEMPTS.c.last_seq, sa.bindparam("seq")), last_seen_at=sa.bindparam("saved_at")))
 
 
-# Indexed by "is the database PostgreSQL?" (the other engine is SQLite).
-_UPSERT_ANSWER = {True: _upsert(postgresql.insert), False: _upsert(sqlite.insert)}
-_RAISE_HIGH_WATER = {True: _raise_high_water(sa.func.greatest), False: _raise_high_water(sa.func.max)}
+def _upsert_and_raise() -> sa.Executable:
+    """PostgreSQL: the upsert, and the high-water update only if the upsert wrote a row; answers how many it wrote.
+    (A data-modifying CTE runs to completion whether or not the main query reads it.)"""
+    saved = _upsert(postgresql.insert).cte("saved")
+    raised = _raise_high_water(sa.func.greatest).where(sa.exists(sa.select(saved.c.seq))).cte("raised")
+    return sa.select(sa.func.count()).select_from(saved).add_cte(raised)
+
+
+_UPSERT_AND_RAISE = _upsert_and_raise()
+_UPSERT_SQLITE = _upsert(sqlite.insert)
+_RAISE_SQLITE = _raise_high_water(sa.func.max)
 
 
 def _forget_loaded(session: Session, attempt_id: int) -> None:
