@@ -145,10 +145,13 @@ def remaining_seconds(session: Session, attempt: Attempt, now: dt.datetime) -> f
     return time_left(attempt, now, lambda: paper_of(session, attempt).duration_seconds)
 
 
-def questions_shown(session: Session, paper_id: int) -> tuple[int, str]:
-    """(question count, the questions as the terminal shows them — JSON, as stored with the paper)."""
-    row = session.execute(_SHOWN, {"paper_id": paper_id}).one()
-    return row.question_count, row.questions_shown
+def question_count(session: Session, paper_id: int) -> int:
+    return session.execute(_COUNT, {"paper_id": paper_id}).scalar_one()
+
+
+def questions_shown(session: Session, paper_id: int) -> str:
+    """The questions as the terminal shows them: JSON, as stored with the paper."""
+    return session.execute(_SHOWN, {"paper_id": paper_id}).scalar_one()
 
 
 def time_left(attempt: Attempt, now: dt.datetime, duration: Callable[[], float]) -> float:
@@ -193,6 +196,13 @@ class Started:
     questions_shown: str  # JSON, as stored with the paper
 
 
+def expire_loaded(session: Session, attempt_id: int, attributes: list[str] | None = None) -> None:
+    """SQL that bypassed the ORM changed the attempt: a copy already loaded in this session must reload it."""
+    loaded = session.identity_map.get(identity_key(Attempt, attempt_id))
+    if loaded is not None:
+        session.expire(loaded, attributes)
+
+
 def candidate_actor(candidate_id: int, ticket_number: str, address: str | None = None) -> Actor:
     """The candidate as the actor of their own actions at the terminal."""
     return Actor("candidate", str(candidate_id), f"ticket:{ticket_number}", address)
@@ -223,9 +233,7 @@ def start(session: Session, actor: Actor | None, attempt_id: int, *, now: dt.dat
     target = _target("start", row.status)
     deadline = now + dt.timedelta(seconds=row.duration_seconds + (row.remaining_seconds or 0.0))
     session.execute(_START, {"attempt_id": attempt_id, "status": target, "now": now, "deadline_at": deadline})
-    loaded = session.identity_map.get(identity_key(Attempt, attempt_id))
-    if loaded is not None:  # the SQL above bypassed the ORM
-        session.expire(loaded)
+    expire_loaded(session, attempt_id)
     _event(session, actor or candidate_actor(row.candidate_id, row.ticket_number, address), attempt_id, "start",
            row.status, target, None, None, now)
     return Started(attempt_id, target, row.paper_id, deadline, None, row.last_seq, True, row.question_count,
@@ -242,8 +250,8 @@ _LOCK_FOR_START = (sa.select(_ATTEMPTS.c.status, _ATTEMPTS.c.paper_id, _ATTEMPTS
                    .join(_CANDIDATES, _CANDIDATES.c.id == _ATTEMPTS.c.candidate_id)
                    .join(_PAPER_ROWS, _PAPER_ROWS.c.id == _ATTEMPTS.c.paper_id)
                    .where(_ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update(of=_ATTEMPTS))
-_SHOWN = (sa.select(_PAPER_ROWS.c.question_count, _PAPER_ROWS.c.questions_shown)
-          .where(_PAPER_ROWS.c.id == sa.bindparam("paper_id")))
+_COUNT = sa.select(_PAPER_ROWS.c.question_count).where(_PAPER_ROWS.c.id == sa.bindparam("paper_id"))
+_SHOWN = sa.select(_PAPER_ROWS.c.questions_shown).where(_PAPER_ROWS.c.id == sa.bindparam("paper_id"))
 _START = (sa.update(_ATTEMPTS).where(_ATTEMPTS.c.id == sa.bindparam("attempt_id"))
           .values(status=sa.bindparam("status"), started_at=sa.bindparam("now"),
                   deadline_at=sa.bindparam("deadline_at"), remaining_seconds=None, last_seen_at=sa.bindparam("now")))

@@ -19,7 +19,6 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from exam_center.domain.errors import N_, Conflict, ValidationError
 from exam_center.models import Attempt, AttemptAnswer, AttemptStatus, utcnow
@@ -131,9 +130,7 @@ _RAISE_SQLITE = _raise_high_water(sa.func.max)
 
 def _forget_loaded(session: Session, attempt_id: int) -> None:
     """The SQL above bypassed the ORM: an Attempt already loaded in this session must reload what changed."""
-    loaded = session.identity_map.get(identity_key(Attempt, attempt_id))
-    if loaded is not None:
-        session.expire(loaded, ["last_seq", "last_seen_at"])
+    attempts.expire_loaded(session, attempt_id, ["last_seq", "last_seen_at"])
     for answer in [obj for obj in session.identity_map.values()
                    if isinstance(obj, AttemptAnswer) and obj.attempt_id == attempt_id]:
         session.expire(answer)

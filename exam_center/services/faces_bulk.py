@@ -64,6 +64,8 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         with archive.open(info) as handle:
             data = handle.read(MAX_PHOTO_BYTES + 1)  # the declared size can lie
+    # zipfile's ways of saying "damaged or unreadable": a bad header or CRC, a broken deflate stream, a truncated
+    # member, a compression method it does not support (NotImplementedError), an encrypted member (RuntimeError).
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
         raise ValidationError("photo.zip_entry_corrupt", N_("This file in the ZIP is damaged or encrypted."),
                               field="photo") from None

@@ -370,12 +370,13 @@ def _clock(s, attempt: Attempt | attempts.Started, now: dt.datetime) -> dict[str
 
 def _state(s, attempt: Attempt | attempts.Started, now: dt.datetime, *, with_answers: bool = True):
     """The attempt as the page needs it: clock, answers, and the questions once the exam is under way."""
+    # Question text only once the exam is under way; answer keys never (the stored questions have none).
+    visible = attempt.status in (S.IN_PROGRESS, S.PAUSED)
     if isinstance(attempt, attempts.Started):
         count, shown = attempt.question_count, attempt.questions_shown
     else:
-        count, shown = attempts.questions_shown(s, attempt.paper_id)
-    # Question text only once the exam is under way; answer keys never (the stored questions have none).
-    visible = attempt.status in (S.IN_PROGRESS, S.PAUSED)
+        count = attempts.question_count(s, attempt.paper_id)
+        shown = attempts.questions_shown(s, attempt.paper_id) if visible else "[]"
     answers = [{"position": a.position, "chosen": list(a.chosen), "marked": a.marked, "seq": a.seq}
                for a in s.scalars(sa.select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
                                   .order_by(AttemptAnswer.position))] if visible and with_answers else []
