@@ -84,6 +84,10 @@ class Paper:
         return [{"position": q.position, "type": q.type, "stem": q.stem, "options": list(q.options),
                  "points": q.points} for q in self.questions]
 
+    def shapes(self) -> list[list[Any]]:
+        """What a possible answer to each question looks like: ``[type, number of options]`` by position."""
+        return [[q.type, len(q.options)] for q in self.questions]
+
     @property
     def duration_seconds(self) -> float:
         return float(self.blueprint["duration_minutes"]) * 60

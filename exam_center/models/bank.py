@@ -94,6 +94,9 @@ class Paper(Base):
     # decoding each snapshot (with its keys) only to re-encode its questions dominated the start.
     questions_shown: Mapped[str | None] = mapped_column(sa.Text)  # JSON: question_bank.assembly.Paper.shown()
     duration_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    # Each question's type and number of options (JSON: Paper.shapes()): every save is checked against it, and
+    # a small column keeps the check from decoding the whole snapshot in each server process.
+    question_shapes: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -7,8 +7,6 @@ not audited one by one: the answer rows with their sequence numbers are the reco
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -23,6 +21,7 @@ from question_bank.assembly import Paper as FrozenPaper
 
 from .audit import Actor, record
 from .lookup import fetch
+from .recent import Recent, database_key
 from .scheduling import local_date
 from .sittings import check_sitting
 
@@ -112,9 +111,7 @@ def attempt_of_candidate(session: Session, candidate_id: int) -> Attempt:
     return attempt
 
 
-_PAPERS: OrderedDict[tuple[str, int], FrozenPaper] = OrderedDict()
-_PAPERS_KEPT = 2048
-_PAPERS_LOCK = threading.Lock()
+_PAPERS: Recent[FrozenPaper] = Recent(64)
 
 
 def paper_of(session: Session, attempt: Attempt) -> FrozenPaper:
@@ -123,21 +120,11 @@ def paper_of(session: Session, attempt: Attempt) -> FrozenPaper:
 
 
 def paper_by_id(session: Session, paper_id: int) -> FrozenPaper:
-    """A frozen paper, decoded. Papers never change once drawn, so each process keeps the most recently used
-    ones decoded: every save checks its answer against the paper, and decoding the snapshot each time
-    dominated the save path."""
-    key = (str(session.get_bind().url), paper_id)
-    with _PAPERS_LOCK:
-        paper = _PAPERS.get(key)
-        if paper is not None:
-            _PAPERS.move_to_end(key)
-            return paper
-    paper = FrozenPaper.from_dict(session.get(Paper, paper_id).snapshot)
-    with _PAPERS_LOCK:
-        _PAPERS[key] = paper
-        if len(_PAPERS) > _PAPERS_KEPT:
-            _PAPERS.popitem(last=False)
-    return paper
+    """A frozen paper, decoded. Papers never change once drawn; a page, its clock and the scoring may each ask
+    for it within one request, so each process keeps the last few decoded (a decoded paper is thousands of
+    objects: the hot paths, start and save, do not decode it at all)."""
+    return _PAPERS.get((database_key(session), paper_id),
+                       lambda: FrozenPaper.from_dict(session.get(Paper, paper_id).snapshot))
 
 
 def remaining_seconds(session: Session, attempt: Attempt, now: dt.datetime) -> float:
@@ -351,23 +338,13 @@ def expel(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: 
 
 # --- answers --------------------------------------------------------------------------------------
 
-def question_of(session: Session, paper_id: int, position: int):
-    """Question ``position`` of a frozen paper, or a ValidationError naming the position."""
-    paper = paper_by_id(session, paper_id)
-    if not isinstance(position, int) or isinstance(position, bool) or not 1 <= position <= len(paper.questions):
-        raise ValidationError("answer.position", N_("There is no question %(position)s on this paper."),
-                              field="position", position=position)
-    return paper.questions[position - 1]
-
-
-def valid_choice(question, chosen: Iterable[int]) -> list[int]:
-    """The chosen option indices, sorted and checked against the question's options and type."""
+def valid_choice(question_type: str, option_count: int, chosen: Iterable[int]) -> list[int]:
+    """The chosen option indices, sorted and checked against the question's type and number of options."""
     try:
         picked = sorted({int(i) for i in chosen})
     except (TypeError, ValueError):
         picked = [-1]
-    if any(not 0 <= i < len(question.options) for i in picked) or \
-            (question.type != "multi" and len(picked) > 1):
+    if any(not 0 <= i < option_count for i in picked) or (question_type != "multi" and len(picked) > 1):
         raise ValidationError("answer.choice", N_("That is not a possible answer to this question."), field="chosen")
     return picked
 

@@ -1,11 +1,19 @@
 """Autosave (自动保存): one answer per call, idempotent by a per-attempt sequence number, acknowledged after commit.
 
 This is the hottest path on exam day (every click of every candidate), so it talks SQL directly instead of
-loading ORM objects: one ``SELECT … FOR UPDATE`` of the attempt's few columns (which also orders the save
-against a concurrent pause, submit or timeout), one upsert that writes the answer only if its sequence
-number is newer than the stored one, and one update of the attempt's high-water mark (on PostgreSQL the
-upsert and the update travel as one statement). The rare paths (an overdue attempt, a save after the end) go
-through the ORM state machine in ``attempts``.
+loading ORM objects, and checks answers against each paper's small ``question_shapes`` (kept per process)
+rather than the decoded paper.
+
+``save_answer`` works in the caller's transaction: one ``SELECT … FOR UPDATE`` of the attempt's few columns
+(which also orders the save against a concurrent pause, submit or timeout), one upsert that writes the answer
+only if its sequence number is newer than the stored one, and one update of the attempt's high-water mark.
+
+``save_committed`` is what the terminal calls: it saves and commits. On PostgreSQL the common case (in
+progress, in time, the current sitting, a possible answer) is one autocommitted statement doing all three
+writes as data-modifying CTEs: the attempt's lock, the checks, the upsert and the high-water mark in one
+round trip. Anything else, and every save on SQLite, takes ``save_answer`` in a transaction, which gives each
+refusal its own error; the rare paths there (an overdue attempt, a save after the end) go through the ORM
+state machine in ``attempts``.
 
 A save may carry the terminal's *sitting token*: only the terminal the candidate last signed in at (and not
 one they were moved away from) may save.
@@ -13,22 +21,28 @@ one they were moved away from) may save.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from exam_center.domain.errors import N_, Conflict, ValidationError
-from exam_center.models import Attempt, AttemptAnswer, AttemptStatus, utcnow
+from exam_center.db import Database
+from exam_center.domain.errors import N_, Conflict, DomainError, ValidationError
+from exam_center.models import Attempt, AttemptAnswer, AttemptStatus, Paper, utcnow
+from question_bank.assembly import Paper as FrozenPaper
 
 from . import attempts
+from .recent import Recent, database_key
 from .sittings import check_sitting
 
 S = AttemptStatus
 ANSWERS = AttemptAnswer.__table__
 ATTEMPTS = Attempt.__table__
+PAPERS = Paper.__table__
 MAX_SEQ = 2**62
 
 
@@ -40,6 +54,29 @@ class SaveAck:
     status: AttemptStatus
 
 
+def save_committed(db: Database, attempt_id: int, *, position: int, chosen: Iterable[int], marked: bool,
+                   seq: int, now: dt.datetime | None = None, sitting_token: str | None = None,
+                   check_token: bool = False) -> SaveAck:
+    """``save_answer``, committed: the acknowledgement it returns is durable. A refused save writes nothing
+    (but an attempt it found overdue is finished all the same)."""
+    now = now or utcnow()
+    _check_seq(seq)
+    if db.engine.dialect.name == "postgresql":
+        ack = _save_in_one_statement(db, attempt_id, position, chosen, marked, seq, now, sitting_token,
+                                     check_token)
+        if ack is not None:
+            return ack
+    with db.sessions() as session:
+        try:
+            ack = save_answer(session, attempt_id, position=position, chosen=chosen, marked=marked, seq=seq,
+                              now=now, sitting_token=sitting_token, check_token=check_token)
+        except DomainError:
+            session.commit()
+            raise
+        session.commit()
+    return ack
+
+
 def save_answer(session: Session, attempt_id: int, *, position: int, chosen: Iterable[int], marked: bool,
                 seq: int, now: dt.datetime | None = None, sitting_token: str | None = None,
                 check_token: bool = False) -> SaveAck:
@@ -48,8 +85,7 @@ def save_answer(session: Session, attempt_id: int, *, position: int, chosen: Ite
     With ``check_token`` the save must come from the attempt's current sitting (``sitting_token``).
     """
     now = now or utcnow()
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 or seq > MAX_SEQ:
-        raise ValidationError("answer.seq", N_("The save has no valid sequence number."), field="seq")
+    _check_seq(seq)
     postgres = session.get_bind().dialect.name == "postgresql"
     row = session.execute(_LOCK_ATTEMPT, {"attempt_id": attempt_id}).one_or_none()
     if row is None:
@@ -58,8 +94,7 @@ def save_answer(session: Session, attempt_id: int, *, position: int, chosen: Ite
         check_sitting(row.sitting_token, sitting_token)
     if row.status is not S.IN_PROGRESS or row.deadline_at is None or row.deadline_at <= now:
         return _save_out_of_time(session, attempt_id, position, seq, now)
-    question = attempts.question_of(session, row.paper_id, position)
-    picked = attempts.valid_choice(question, chosen)
+    picked = possible_answer(question_shapes(session, row.paper_id), position, chosen)
     values = {"attempt_id": attempt_id, "position": position, "chosen": picked, "marked": bool(marked), "seq": seq,
               "saved_at": now}
     applied = _store(session, postgres, values)
@@ -67,6 +102,64 @@ def save_answer(session: Session, attempt_id: int, *, position: int, chosen: Ite
     if applied:
         _forget_loaded(session, attempt_id)
     return SaveAck(high, applied, max(0.0, (row.deadline_at - now).total_seconds()), S.IN_PROGRESS)
+
+
+def _check_seq(seq: int) -> None:
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 or seq > MAX_SEQ:
+        raise ValidationError("answer.seq", N_("The save has no valid sequence number."), field="seq")
+
+
+def possible_answer(shapes: tuple[tuple[str, int], ...], position: int, chosen: Iterable[int]) -> list[int]:
+    """The chosen options, sorted, if they answer question ``position`` of a paper with these shapes; else a
+    ValidationError naming what is wrong."""
+    if not isinstance(position, int) or isinstance(position, bool) or not 1 <= position <= len(shapes):
+        raise ValidationError("answer.position", N_("There is no question %(position)s on this paper."),
+                              field="position", position=position)
+    question_type, option_count = shapes[position - 1]
+    return attempts.valid_choice(question_type, option_count, chosen)
+
+
+_SHAPES: Recent[tuple[tuple[str, int], ...]] = Recent(4096)
+_PAPER_OF_ATTEMPT: Recent[int] = Recent(65536)
+
+
+def question_shapes(bind: Session | Connection, paper_id: int) -> tuple[tuple[str, int], ...]:
+    """Each question's (type, number of options) on a frozen paper, by position."""
+    def load() -> tuple[tuple[str, int], ...]:
+        row = bind.execute(_SHAPES_OF_PAPER, {"paper_id": paper_id}).one()
+        shapes = json.loads(row.question_shapes) if row.question_shapes is not None \
+            else FrozenPaper.from_dict(bind.execute(_SNAPSHOT, {"paper_id": paper_id}).scalar_one()).shapes()
+        return tuple((question_type, int(count)) for question_type, count in shapes)
+    return _SHAPES.get((database_key(bind), paper_id), load)
+
+
+def _paper_of_attempt(connection: Connection, attempt_id: int) -> int | None:
+    """An attempt's paper never changes once the attempt exists (and the one statement checks it anyway)."""
+    return _PAPER_OF_ATTEMPT.get((database_key(connection), attempt_id),
+                                 lambda: connection.execute(_PAPER_ID, {"attempt_id": attempt_id}).scalar_one_or_none())
+
+
+def _save_in_one_statement(db: Database, attempt_id: int, position: int, chosen: Iterable[int], marked: bool,
+                           seq: int, now: dt.datetime, sitting_token: str | None, check_token: bool
+                           ) -> SaveAck | None:
+    """PostgreSQL, the common case, autocommitted; None when the save needs ``save_answer`` (nothing written)."""
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        paper_id = _paper_of_attempt(connection, attempt_id)
+        if paper_id is None:
+            return None
+        try:
+            picked = possible_answer(question_shapes(connection, paper_id), position, chosen)
+        except ValidationError:
+            return None  # save_answer says why, or that the attempt is over (which it says first)
+        row = connection.execute(_SAVE_IN_ONE, {
+            "attempt_id": attempt_id, "paper": paper_id, "position": position, "chosen": picked,
+            "marked": bool(marked), "seq": seq, "saved_at": now, "any_token": not check_token,
+            "token": sitting_token}).one_or_none()
+    if row is None or not row.accepted:
+        return None
+    return SaveAck(max(row.last_seq, seq), row.applied > 0, max(0.0, (row.deadline_at - now).total_seconds()),
+                   S.IN_PROGRESS)
 
 
 def _save_out_of_time(session: Session, attempt_id: int, position: int, seq: int, now: dt.datetime) -> SaveAck:
@@ -87,6 +180,9 @@ def _save_out_of_time(session: Session, attempt_id: int, position: int, seq: int
 _LOCK_ATTEMPT = (sa.select(ATTEMPTS.c.status, ATTEMPTS.c.deadline_at, ATTEMPTS.c.paper_id, ATTEMPTS.c.last_seq,
                            ATTEMPTS.c.sitting_token)
                  .where(ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update())
+_SHAPES_OF_PAPER = sa.select(PAPERS.c.question_shapes).where(PAPERS.c.id == sa.bindparam("paper_id"))
+_SNAPSHOT = sa.select(PAPERS.c.snapshot).where(PAPERS.c.id == sa.bindparam("paper_id"))
+_PAPER_ID = sa.select(ATTEMPTS.c.paper_id).where(ATTEMPTS.c.id == sa.bindparam("attempt_id"))
 
 
 def _store(session: Session, postgres: bool, values: dict) -> bool:
@@ -123,7 +219,37 @@ def _upsert_and_raise() -> sa.Executable:
     return sa.select(sa.func.count()).select_from(saved).add_cte(raised)
 
 
+def _save_in_one() -> sa.Executable:
+    """PostgreSQL, autocommitted: lock the attempt; if it is in progress, in time, on this paper and (unless
+    ``any_token``) at this sitting, the upsert and the high-water mark as in ``_upsert_and_raise``. Answers the
+    attempt's clock and high-water mark, whether the save was ``accepted`` and how many rows it ``applied``.
+    The lock is taken first (the upsert reads from it), so a pause or submit committed meanwhile is seen.
+    (No parameter may be named like a column of ``attempts``: the UPDATE would set that column from it.)"""
+    locked = (sa.select(ATTEMPTS.c.id, ATTEMPTS.c.status, ATTEMPTS.c.deadline_at, ATTEMPTS.c.paper_id,
+                        ATTEMPTS.c.last_seq, ATTEMPTS.c.sitting_token)
+              .where(ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update().cte("locked"))
+    accepted = (sa.select(locked.c.id)
+                .where(locked.c.status == S.IN_PROGRESS, locked.c.deadline_at > sa.bindparam("saved_at"),
+                       locked.c.paper_id == sa.bindparam("paper"),
+                       sa.or_(sa.bindparam("any_token", type_=sa.Boolean),
+                              locked.c.sitting_token == sa.bindparam("token")))
+                .cte("accepted"))
+    columns = ("position", "chosen", "marked", "seq", "saved_at")
+    insert = postgresql.insert(ANSWERS).from_select(
+        ["attempt_id", *columns],
+        sa.select(accepted.c.id, *(sa.bindparam(c, type_=ANSWERS.c[c].type) for c in columns)))
+    saved = insert.on_conflict_do_update(
+        index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.position],
+        set_={c: getattr(insert.excluded, c) for c in ("chosen", "marked", "seq", "saved_at")},
+        where=ANSWERS.c.seq < insert.excluded.seq).returning(ANSWERS.c.seq).cte("saved")
+    raised = _raise_high_water(sa.func.greatest).where(sa.exists(sa.select(saved.c.seq))).cte("raised")
+    return sa.select(locked.c.deadline_at, locked.c.last_seq, sa.exists(sa.select(accepted.c.id)).label("accepted"),
+                     sa.select(sa.func.count()).select_from(saved).scalar_subquery().label("applied")
+                     ).add_cte(raised)
+
+
 _UPSERT_AND_RAISE = _upsert_and_raise()
+_SAVE_IN_ONE = _save_in_one()
 _UPSERT_SQLITE = _upsert(sqlite.insert)
 _RAISE_SQLITE = _raise_high_water(sa.func.max)
 
@@ -136,4 +262,4 @@ def _forget_loaded(session: Session, attempt_id: int) -> None:
         session.expire(answer)
 
 
-__all__ = ["SaveAck", "save_answer"]
+__all__ = ["SaveAck", "possible_answer", "question_shapes", "save_answer", "save_committed"]

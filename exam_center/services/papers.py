@@ -58,7 +58,7 @@ def draw_papers(session: Session, actor: Actor, blueprint_id: int, seeds: Sequen
         rows.append(Paper(blueprint_id=blueprint_id, operation_item_code=assembler.blueprint.operation_item,
                           seed=seed, question_count=len(paper.questions), total_points=paper.total_points,
                           snapshot=paper.to_dict(), questions_shown=json.dumps(paper.shown(), ensure_ascii=False),
-                          duration_seconds=paper.duration_seconds))
+                          duration_seconds=paper.duration_seconds, question_shapes=json.dumps(paper.shapes())))
     session.add_all(rows)
     deltas = [{"item": item_id, "delta": exposure - before[item_id]}
               for item_id, exposure in assembler.exposure_of().items() if exposure != before[item_id]]

@@ -48,7 +48,7 @@ from exam_center.services.audit import Actor, record
 
 from .errors import _http_message, domain_error_details, error_response
 from .policy import candidate, public
-from .session import CANDIDATE_KEY, db_session, signed_in_attempt_id
+from .session import CANDIDATE_KEY, database, db_session, signed_in_attempt_id
 from .face_watch import snapshots
 from .terminal_setup import this_terminal
 
@@ -415,16 +415,9 @@ def api_start():
 @candidate
 def api_save():
     values = _save_values(_body())
-    s = db_session()
-    now = utcnow()
-    try:
-        ack = autosave.save_answer(s, signed_in_attempt_id(), now=now, sitting_token=session.get(SITTING_KEY),
-                                   check_token=True, **values)
-    except DomainError:
-        # Nothing of the refused save is written; an attempt it found overdue is finished all the same.
-        s.commit()
-        raise
-    s.commit()  # acknowledged only once durable
+    # Committed before it is acknowledged; a refused save writes nothing.
+    ack = autosave.save_committed(database(), signed_in_attempt_id(), sitting_token=session.get(SITTING_KEY),
+                                  check_token=True, **values)
     return jsonify(seq=ack.seq, applied=ack.applied, remaining_seconds=_seconds(ack.remaining_seconds),
                    status=ack.status.value)
 

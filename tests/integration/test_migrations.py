@@ -130,3 +130,25 @@ def test_papers_drawn_before_0009_get_their_shown_questions_from_the_snapshot(db
     shown = json.loads(expected[drawn[0].id][0])
     assert len(shown) == 10 and expected[drawn[0].id][1] == 30 * 60
     assert all(set(q) == {"position", "type", "stem", "options", "points"} for q in shown)  # never the key
+
+
+def test_papers_drawn_before_0011_get_their_question_shapes_from_the_snapshot(db, world, database_url):
+    from exam_center.models import Paper
+    from exam_center.services import papers
+    from conftest import SYSTEM
+    from exam_day import small_exam_bank
+
+    with db.transaction() as s:
+        drawn = papers.draw_papers(s, SYSTEM, small_exam_bank(s).id, seeds=[5, 6])
+        expected = {p.id: p.question_shapes for p in drawn}
+        snapshots = {p.id: p.snapshot for p in drawn}
+    db.engine.dispose()
+    migrate.downgrade(database_url, "0010")
+    migrate.upgrade(database_url)
+    with db.sessions() as s:
+        backfilled = {p.id: p.question_shapes for p in s.scalars(sa.select(Paper))}
+    assert backfilled == expected
+    for paper_id, shapes in expected.items():
+        questions = snapshots[paper_id]["questions"]
+        assert json.loads(shapes) == [[q["type"], len(q["options"])] for q in questions]
+        assert {shape[0] for shape in json.loads(shapes)} <= {"judge", "single", "multi"}

@@ -1,0 +1,47 @@
+"""A bounded, thread-safe memory of recently used values that never change once written (frozen papers and
+what is derived from them), kept per server process."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable, Generic, Hashable, TypeVar
+
+V = TypeVar("V")
+
+
+class Recent(Generic[V]):
+    """The ``size`` most recently used values by key; ``get`` computes a missing one with ``load``.
+
+    Only for values that cannot change: there is no invalidation. ``None`` (nothing found) is not kept, since
+    what is missing now may exist later. Two threads missing the same key may both load it; either result is
+    the same value.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, load: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = load()
+        if value is None:
+            return None
+        with self._lock:
+            self._values[key] = value
+            if len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
+def database_key(bind) -> str:
+    """Which database a session, connection or engine talks to: keys of a ``Recent`` include it, since one
+    process may serve several (the tests do)."""
+    engine = getattr(bind, "engine", None) or bind.get_bind().engine
+    return str(engine.url)
+
+
+__all__ = ["Recent", "database_key"]
