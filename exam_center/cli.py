@@ -135,12 +135,13 @@ def run(host: str | None, port: int | None, threads: int) -> None:
     """Serve the web app with waitress (a production WSGI server)."""
     from waitress import serve
 
-    from . import create_app
+    from . import create_app, serving
 
     settings = _settings()
     app = create_app(settings)
     host, port = host or settings.host, port or settings.port
     _start_attempt_sweeper(app.extensions["exam_center.db"])
+    serving(app)
     click.echo(f"exam-center listening on http://{host}:{port}/  (Ctrl-C stops)")
     serve(app, host=host, port=port, threads=threads, ident="exam-center")
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import time
 from collections.abc import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 _read_only: contextvars.ContextVar[bool] = contextvars.ContextVar("exam_center_read_only", default=False)
@@ -36,7 +38,8 @@ def read_only() -> Iterator[None]:
         end_read_only(token)
 
 
-def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
+def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000, echo: bool = False,
+                ping_idle_seconds: float = 5.0) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -47,7 +50,33 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000, echo: bool = 
         )
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    _ping_after_idle(engine, ping_idle_seconds)
+    return engine
+
+
+def _ping_after_idle(engine: Engine, idle_seconds: float) -> None:
+    """A pooled connection that sat idle longer than ``idle_seconds`` is pinged when checked out, and replaced
+    if the server has gone (restarted, or it dropped idle sessions). SQLAlchemy's ``pool_pre_ping`` pings on
+    every checkout: one more round trip for each request, a tenth of an exam start under load. A connection
+    busy moments ago is not pinged; if the server went away in between, that one request fails and SQLAlchemy
+    then replaces every pooled connection."""
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= idle_seconds:
+            return
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(f"a pooled connection idle for {time.monotonic() - idle_since:.0f} s is "
+                                     f"gone: {error}") from error  # the pool replaces it and checks out again
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

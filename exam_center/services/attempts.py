@@ -19,7 +19,7 @@ from exam_center.models import (FINISHED, Attempt, AttemptAnswer, AttemptEvent, 
                                 ExamPart, ExamResult, Paper, ScoredResponse, Seat, SessionCandidate, utcnow)
 from question_bank.assembly import Paper as FrozenPaper
 
-from .audit import Actor, record
+from .audit import CHAIN_HEAD, Actor, record
 from .lookup import fetch
 from .recent import Recent, database_key
 from .scheduling import local_date
@@ -67,14 +67,23 @@ _INSERT_EVENT = _EVENTS.insert().values({c.name: sa.bindparam(c.name) for c in _
 
 def _event(session: Session, actor: Actor, attempt_id: int, action: str, before: AttemptStatus | None,
            after: AttemptStatus | None, reason: str | None, details: dict | None, now: dt.datetime) -> None:
-    session.execute(_INSERT_EVENT, {"attempt_id": attempt_id, "at": now, "action": action,
-                                    "from_status": before.value if before else None,
-                                    "to_status": after.value if after else None,
-                                    "actor_label": f"{actor.type}:{actor.label}", "reason": reason,
-                                    "details": details})
+    session.execute(_INSERT_EVENT, _event_row(actor, attempt_id, action, before, after, reason, details, now))
+    _audit(session, actor, attempt_id, action, before, after, reason, details, now)
+
+
+def _event_row(actor: Actor, attempt_id: int, action: str, before: AttemptStatus | None,
+               after: AttemptStatus | None, reason: str | None, details: dict | None, now: dt.datetime) -> dict:
+    return {"attempt_id": attempt_id, "at": now, "action": action, "from_status": before.value if before else None,
+            "to_status": after.value if after else None, "actor_label": f"{actor.type}:{actor.label}",
+            "reason": reason, "details": details}
+
+
+def _audit(session: Session, actor: Actor, attempt_id: int, action: str, before: AttemptStatus | None,
+           after: AttemptStatus | None, reason: str | None, details: dict | None, now: dt.datetime,
+           **chain_head) -> None:
     record(session, actor, f"attempt.{action}", "attempt", attempt_id,
            before={"status": before} if before else None,
-           after={"status": after, "reason": reason, **(details or {})}, at=now)
+           after={"status": after, "reason": reason, **(details or {})}, at=now, **chain_head)
 
 
 def note(session: Session, actor: Actor, attempt: Attempt, action: str, reason: str | None,
@@ -219,10 +228,16 @@ def start(session: Session, actor: Actor | None, attempt_id: int, *, now: dt.dat
                        N_("The proctor has not confirmed your identity yet. Please wait at your seat."))
     target = _target("start", row.status)
     deadline = now + dt.timedelta(seconds=row.duration_seconds + (row.remaining_seconds or 0.0))
-    session.execute(_START, {"attempt_id": attempt_id, "status": target, "now": now, "deadline_at": deadline})
+    actor = actor or candidate_actor(row.candidate_id, row.ticket_number, address)
+    started = {"attempt_id": attempt_id, "status": target, "now": now, "deadline_at": deadline}
+    if session.get_bind().dialect.name == "postgresql":  # the update, its event and the audit chain's head at once
+        head = session.execute(_START_LOGGED, {**started, **_event_row(actor, attempt_id, "start", row.status,
+                                                                       target, None, None, now)}).scalar_one()
+        _audit(session, actor, attempt_id, "start", row.status, target, None, None, now, chain_head=head)
+    else:
+        session.execute(_START, started)
+        _event(session, actor, attempt_id, "start", row.status, target, None, None, now)
     expire_loaded(session, attempt_id)
-    _event(session, actor or candidate_actor(row.candidate_id, row.ticket_number, address), attempt_id, "start",
-           row.status, target, None, None, now)
     return Started(attempt_id, target, row.paper_id, deadline, None, row.last_seq, True, row.question_count,
                    row.questions_shown)
 
@@ -242,6 +257,9 @@ _SHOWN = sa.select(_PAPER_ROWS.c.questions_shown).where(_PAPER_ROWS.c.id == sa.b
 _START = (sa.update(_ATTEMPTS).where(_ATTEMPTS.c.id == sa.bindparam("attempt_id"))
           .values(status=sa.bindparam("status"), started_at=sa.bindparam("now"),
                   deadline_at=sa.bindparam("deadline_at"), remaining_seconds=None, last_seen_at=sa.bindparam("now")))
+# PostgreSQL: the update and its event as data-modifying CTEs, answering the audit chain's head (which takes the
+# chain's lock). The event's parameters are named like no column of ``attempts``, whose UPDATE would set it.
+_START_LOGGED = sa.select(CHAIN_HEAD).add_cte(_START.cte("started"), _INSERT_EVENT.cte("logged"))
 
 
 def pause(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: dt.datetime | None = None) -> Attempt:

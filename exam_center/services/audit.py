@@ -15,8 +15,11 @@ from exam_center.models import GENESIS_HASH, AuditEvent, utcnow
 
 # Any constant: the advisory lock that serialises appends to the chain on PostgreSQL.
 _CHAIN_LOCK_KEY = 730_202_4
-# PostgreSQL: take the lock, then read the last hash (one round trip; migration 0010).
-_LOCKED_HEAD = sa.text("SELECT audit_chain_head(:key)")
+# PostgreSQL: take the lock, then read the last hash (migration 0010). Callers may read it within one of their
+# own statements and hand it to ``record`` (``chain_head``), saving a round trip.
+CHAIN_HEAD = sa.func.audit_chain_head(sa.literal(_CHAIN_LOCK_KEY, sa.BigInteger))
+_LOCKED_HEAD = sa.select(CHAIN_HEAD)
+_UNREAD = object()
 _EVENTS = AuditEvent.__table__
 _COLUMNS = [c.name for c in _EVENTS.columns if c.name != "id"]
 _LAST_HASH = sa.select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
@@ -80,18 +83,24 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    chain_head: Any = _UNREAD,
 ) -> AuditEvent:
     """Append one event in the caller's transaction; it commits or rolls back with the change it records.
 
     ``at`` is the time of the change when the caller works with its own clock (tests, replays); default now.
+    ``chain_head``: on PostgreSQL, what ``CHAIN_HEAD`` answered in the caller's last statement, in this
+    transaction (the lock it took is held until commit, so nothing can have been appended since).
     """
-    # The caller's pending changes go first: on PostgreSQL the chain lock is held until commit, so only the
-    # chain's own read and insert happen under it (many exam starts queue on this lock at once).
-    session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        previous = session.scalar(_LOCKED_HEAD, {"key": _CHAIN_LOCK_KEY})
-    else:  # SQLite: the write transaction (BEGIN IMMEDIATE) already serialises appends
-        previous = session.scalar(_LAST_HASH)
+    if chain_head is not _UNREAD:
+        previous = chain_head
+    else:
+        # The caller's pending changes go first: on PostgreSQL the chain lock is held until commit, so only the
+        # chain's own read and insert happen under it (many exam starts queue on this lock at once).
+        session.flush()
+        if session.get_bind().dialect.name == "postgresql":
+            previous = session.scalar(_LOCKED_HEAD)
+        else:  # SQLite: the write transaction (BEGIN IMMEDIATE) already serialises appends
+            previous = session.scalar(_LAST_HASH)
     event = AuditEvent(
         at=at or utcnow(),
         actor_type=actor.type,

@@ -332,3 +332,42 @@ def test_a_failed_theory_exam_opens_exactly_one_make_up(db, seated):
         second = file("makeup", dt.date(2027, 1, 5))
         assert second.status is Status.REFUSED
         assert "eligibility.retraining_required" in [reason["code"] for reason in second.gate]
+
+
+def test_a_hall_starting_at_once_keeps_one_audit_chain(db, world):
+    """Starts racing (and each started twice: a reload) append one start each, to one unbroken chain."""
+    from exam_center.models import AuditEvent
+    centre = world.organisations[OrganisationKind.EXAM_CENTRE]
+    with db.transaction() as s:
+        blueprint = small_exam_bank(s)
+        drawn = papers.draw_papers(s, SYSTEM, blueprint.id, seeds=list(range(1, 7)))
+        room = ExamRoom(centre_id=centre, name="理论三", kind=RoomKind.THEORY)
+        s.add(room)
+        s.flush()
+        exam = ExamSession(centre_id=centre, room_id=room.id, part=ExamPart.THEORY, operation_item_code="1.2",
+                           blueprint_id=blueprint.id, starts_at=T0, duration_minutes=30, capacity=6,
+                           status=SessionStatus.CLOSED)
+        s.add(exam)
+        s.flush()
+        attempt_ids = []
+        for n, paper in enumerate(drawn):
+            candidate = scheduled_candidate(s, exam_session_id=exam.id, seat_id=None, paper_id=paper.id,
+                                            id_number=make_id_number("110105", dt.date(1990, 1, 1 + n), 11),
+                                            name="考生", ticket_number=f"T1{n:03d}")
+            attempt_ids.append(attempts.check_in(s, PROCTOR, candidate.id, now=T0).id)
+    firsts: list[bool] = []
+
+    def start(n: int) -> None:
+        with db.transaction() as s:
+            firsts.append(attempts.start(s, None, attempt_ids[n % 6], now=T0, address="10.0.0.1").first)
+
+    assert run_in_threads(start, 12) == []
+    assert sorted(firsts) == [False] * 6 + [True] * 6
+    with db.sessions() as s:
+        assert verify_chain(s).ok
+        started = s.scalars(sa.select(AttemptEvent.attempt_id).where(AttemptEvent.action == "start")).all()
+        assert sorted(started) == sorted(attempt_ids)
+        audited = s.scalars(sa.select(AuditEvent.object_id).where(AuditEvent.action == "attempt.start")).all()
+        assert sorted(map(int, audited)) == sorted(attempt_ids)
+        for attempt in s.scalars(sa.select(Attempt).where(Attempt.id.in_(attempt_ids))):
+            assert attempt.status is AttemptStatus.IN_PROGRESS and attempt.deadline_at == T0 + dt.timedelta(minutes=30)

@@ -1,10 +1,12 @@
 """The engine settings the embedded and province modes rely on."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
-from exam_center.db import Database, read_only
+from exam_center.db import Database, make_engine, read_only
 from exam_center.models import Organisation, OrganisationKind, Role, StaffUser
 
 from conftest import run_in_threads
@@ -32,6 +34,49 @@ def test_postgresql_goes_through_psycopg3(database_url, db_engine_name):
         assert database.engine.dialect.driver == "psycopg"
     finally:
         database.dispose()
+
+
+def _pooled_backend_killed(engine, admin) -> int:
+    """Check a connection out and back in, then have the server end its session; its process id."""
+    with engine.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        for _ in range(100):  # the backend ends asynchronously
+            if not conn.exec_driver_sql(f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(pid)}").scalar():
+                break
+            time.sleep(0.05)
+    return pid
+
+
+def test_postgresql_replaces_a_pooled_connection_that_died_while_idle(database_url, db_engine_name):
+    if db_engine_name != "postgres":
+        pytest.skip("PostgreSQL only: SQLite has no server to lose")
+    engine, admin = make_engine(database_url, ping_idle_seconds=0.2), make_engine(database_url)
+    try:
+        pid = _pooled_backend_killed(engine, admin)
+        time.sleep(0.3)
+        with engine.connect() as conn:  # pinged, found dead, replaced: the caller sees nothing of it
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
+def test_a_connection_used_moments_ago_is_not_pinged_and_one_failure_renews_the_pool(database_url, db_engine_name):
+    if db_engine_name != "postgres":
+        pytest.skip("PostgreSQL only: SQLite has no server to lose")
+    engine, admin = make_engine(database_url, ping_idle_seconds=60), make_engine(database_url)
+    try:
+        _pooled_backend_killed(engine, admin)
+        with pytest.raises(sa.exc.OperationalError) as failed, engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        assert failed.value.connection_invalidated
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        engine.dispose()
+        admin.dispose()
 
 
 def test_foreign_keys_are_enforced(db):
