@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from exam_center.models import (FINISHED, Attempt, AttemptAnswer, AttemptEvent, 
                                 ExamPart, ExamResult, Paper, ScoredResponse, Seat, SessionCandidate, utcnow)
 from question_bank.assembly import Paper as FrozenPaper
 
-from .audit import CHAIN_HEAD, Actor, record
+from .audit import CHAIN_HEAD, READ_HEAD, Actor, record
 from .lookup import fetch
 from .recent import Recent, database_key
 from .scheduling import local_date
@@ -80,10 +80,10 @@ def _event_row(actor: Actor, attempt_id: int, action: str, before: AttemptStatus
 
 def _audit(session: Session, actor: Actor, attempt_id: int, action: str, before: AttemptStatus | None,
            after: AttemptStatus | None, reason: str | None, details: dict | None, now: dt.datetime,
-           **chain_head) -> None:
+           chain_head: Any = READ_HEAD) -> None:
     record(session, actor, f"attempt.{action}", "attempt", attempt_id,
            before={"status": before} if before else None,
-           after={"status": after, "reason": reason, **(details or {})}, at=now, **chain_head)
+           after={"status": after, "reason": reason, **(details or {})}, at=now, chain_head=chain_head)
 
 
 def note(session: Session, actor: Actor, attempt: Attempt, action: str, reason: str | None,

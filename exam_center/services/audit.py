@@ -19,7 +19,7 @@ _CHAIN_LOCK_KEY = 730_202_4
 # own statements and hand it to ``record`` (``chain_head``), saving a round trip.
 CHAIN_HEAD = sa.func.audit_chain_head(sa.literal(_CHAIN_LOCK_KEY, sa.BigInteger))
 _LOCKED_HEAD = sa.select(CHAIN_HEAD)
-_UNREAD = object()
+READ_HEAD: Any = object()  # record's default: it reads the chain's head itself
 _EVENTS = AuditEvent.__table__
 _COLUMNS = [c.name for c in _EVENTS.columns if c.name != "id"]
 _LAST_HASH = sa.select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
@@ -83,7 +83,7 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
-    chain_head: Any = _UNREAD,
+    chain_head: Any = READ_HEAD,
 ) -> AuditEvent:
     """Append one event in the caller's transaction; it commits or rolls back with the change it records.
 
@@ -91,7 +91,7 @@ def record(
     ``chain_head``: on PostgreSQL, what ``CHAIN_HEAD`` answered in the caller's last statement, in this
     transaction (the lock it took is held until commit, so nothing can have been appended since).
     """
-    if chain_head is not _UNREAD:
+    if chain_head is not READ_HEAD:
         previous = chain_head
     else:
         # The caller's pending changes go first: on PostgreSQL the chain lock is held until commit, so only the
