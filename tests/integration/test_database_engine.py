@@ -41,11 +41,14 @@ def _pooled_backend_killed(engine, admin) -> int:
     with engine.connect() as conn:
         pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     with admin.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # pg_stat_activity: a fresh view each time
         conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
         for _ in range(100):  # the backend ends asynchronously
             if not conn.exec_driver_sql(f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(pid)}").scalar():
                 break
             time.sleep(0.05)
+        else:
+            raise AssertionError(f"backend {pid} did not end")
     return pid
 
 
