@@ -141,13 +141,12 @@ def remaining_seconds(session: Session, attempt: Attempt, now: dt.datetime) -> f
     return time_left(attempt, now, lambda: paper_of(session, attempt).duration_seconds)
 
 
-def question_count(session: Session, paper_id: int) -> int:
-    return session.execute(_COUNT, {"paper_id": paper_id}).scalar_one()
-
-
-def questions_shown(session: Session, paper_id: int) -> str:
-    """The questions as the terminal shows them: JSON, as stored with the paper."""
-    return session.execute(_SHOWN, {"paper_id": paper_id}).scalar_one()
+def questions_shown(session: Session, paper_id: int, *, with_text: bool) -> tuple[int, str]:
+    """How many questions the paper has and, ``with_text``, the questions as the terminal shows them (JSON, as
+    stored with the paper; else ``"[]"``): one read, which fetches the text only when it is wanted."""
+    if with_text:
+        return tuple(session.execute(_COUNT_AND_SHOWN, {"paper_id": paper_id}).one())
+    return session.execute(_COUNT, {"paper_id": paper_id}).scalar_one(), "[]"
 
 
 def time_left(attempt: Attempt, now: dt.datetime, duration: Callable[[], float]) -> float:
@@ -253,7 +252,8 @@ _LOCK_FOR_START = (sa.select(_ATTEMPTS.c.status, _ATTEMPTS.c.paper_id, _ATTEMPTS
                    .join(_PAPER_ROWS, _PAPER_ROWS.c.id == _ATTEMPTS.c.paper_id)
                    .where(_ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update(of=_ATTEMPTS))
 _COUNT = sa.select(_PAPER_ROWS.c.question_count).where(_PAPER_ROWS.c.id == sa.bindparam("paper_id"))
-_SHOWN = sa.select(_PAPER_ROWS.c.questions_shown).where(_PAPER_ROWS.c.id == sa.bindparam("paper_id"))
+_COUNT_AND_SHOWN = (sa.select(_PAPER_ROWS.c.question_count, _PAPER_ROWS.c.questions_shown)
+                    .where(_PAPER_ROWS.c.id == sa.bindparam("paper_id")))
 _START = (sa.update(_ATTEMPTS).where(_ATTEMPTS.c.id == sa.bindparam("attempt_id"))
           .values(status=sa.bindparam("status"), started_at=sa.bindparam("now"),
                   deadline_at=sa.bindparam("deadline_at"), remaining_seconds=None, last_seen_at=sa.bindparam("now")))

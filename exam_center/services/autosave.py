@@ -198,8 +198,12 @@ def _store(session: Session, postgres: bool, values: dict) -> bool:
 
 def _upsert(insert) -> sa.Executable:
     """The answer, unless the stored one has the same or a newer sequence number; RETURNING says which."""
-    statement = insert(ANSWERS).values({c: sa.bindparam(c) for c in
-                                        ("attempt_id", "position", "chosen", "marked", "seq", "saved_at")})
+    return _keep_newer(insert(ANSWERS).values({c: sa.bindparam(c) for c in
+                                               ("attempt_id", "position", "chosen", "marked", "seq", "saved_at")}))
+
+
+def _keep_newer(statement):
+    """An INSERT of an answer made an upsert that overwrites only an answer with an older sequence number."""
     return statement.on_conflict_do_update(
         index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.position],
         set_={c: getattr(statement.excluded, c) for c in ("chosen", "marked", "seq", "saved_at")},
@@ -235,13 +239,9 @@ def _save_in_one() -> sa.Executable:
                               locked.c.sitting_token == sa.bindparam("token")))
                 .cte("accepted"))
     columns = ("position", "chosen", "marked", "seq", "saved_at")
-    insert = postgresql.insert(ANSWERS).from_select(
+    saved = _keep_newer(postgresql.insert(ANSWERS).from_select(
         ["attempt_id", *columns],
-        sa.select(accepted.c.id, *(sa.bindparam(c, type_=ANSWERS.c[c].type) for c in columns)))
-    saved = insert.on_conflict_do_update(
-        index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.position],
-        set_={c: getattr(insert.excluded, c) for c in ("chosen", "marked", "seq", "saved_at")},
-        where=ANSWERS.c.seq < insert.excluded.seq).returning(ANSWERS.c.seq).cte("saved")
+        sa.select(accepted.c.id, *(sa.bindparam(c, type_=ANSWERS.c[c].type) for c in columns)))).cte("saved")
     raised = _raise_high_water(sa.func.greatest).where(sa.exists(sa.select(saved.c.seq))).cte("raised")
     return sa.select(locked.c.deadline_at, locked.c.last_seq, sa.exists(sa.select(accepted.c.id)).label("accepted"),
                      sa.select(sa.func.count()).select_from(saved).scalar_subquery().label("applied")

@@ -37,11 +37,12 @@ class Recent(Generic[V]):
         return value
 
 
-def database_key(bind) -> str:
+def database_key(bind) -> Hashable:
     """Which database a session, connection or engine talks to: keys of a ``Recent`` include it, since one
-    process may serve several (the tests do)."""
+    process may serve several (the tests do). The URL itself, not its text: rendering it on every save is
+    work for nothing."""
     engine = getattr(bind, "engine", None) or bind.get_bind().engine
-    return str(engine.url)
+    return engine.url
 
 
 __all__ = ["Recent", "database_key"]

@@ -375,8 +375,7 @@ def _state(s, attempt: Attempt | attempts.Started, now: dt.datetime, *, with_ans
     if isinstance(attempt, attempts.Started):
         count, shown = attempt.question_count, attempt.questions_shown
     else:
-        count = attempts.question_count(s, attempt.paper_id)
-        shown = attempts.questions_shown(s, attempt.paper_id) if visible else "[]"
+        count, shown = attempts.questions_shown(s, attempt.paper_id, with_text=visible)
     answers = [{"position": a.position, "chosen": list(a.chosen), "marked": a.marked, "seq": a.seq}
                for a in s.scalars(sa.select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
                                   .order_by(AttemptAnswer.position))] if visible and with_answers else []
