@@ -12,7 +12,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     """The web application for one deployment; everything it needs comes from ``settings``."""
     # Imported here so that the plain-Python parts (domain, models, CLI) load without the web stack.
     from flask_babel import Babel
-    from flask_wtf.csrf import CSRFProtect
 
     from .db import Database
     from .domain.errors import DomainError
@@ -20,9 +19,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .evidence import EvidenceStore
     from .web import register_web
     from .web.i18n import select_locale
+    from .web.verified import VerifiedCookieSessions, VerifiedCSRF
 
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.session_interface = VerifiedCookieSessions()
     app.config.update(
         SECRET_KEY=settings.secret_key,
         TESTING=settings.testing,
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     except (OSError, DomainError) as error:
         raise SystemExit(f"EXAM_CENTER_HOLIDAYS_FILE={settings.holidays_file}: {error}") from None
     Babel(app, locale_selector=select_locale)
-    register_web(app, CSRFProtect())
+    register_web(app, VerifiedCSRF())
     return app
 
 

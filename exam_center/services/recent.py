@@ -3,6 +3,7 @@ what is derived from them), kept per server process."""
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Callable, Generic, Hashable, TypeVar
 
@@ -37,12 +38,18 @@ class Recent(Generic[V]):
         return value
 
 
+_DATABASE_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def database_key(bind) -> Hashable:
     """Which database a session, connection or engine talks to: keys of a ``Recent`` include it, since one
-    process may serve several (the tests do). The URL itself, not its text: rendering it on every save is
-    work for nothing."""
+    process may serve several (the tests do). Its URL's text, rendered once per engine: a URL object renders
+    itself again each time it is hashed, and that was a noticeable part of a save."""
     engine = getattr(bind, "engine", None) or bind.get_bind().engine
-    return engine.url
+    key = _DATABASE_KEYS.get(engine)
+    if key is None:
+        key = _DATABASE_KEYS[engine] = engine.url.render_as_string(hide_password=False)
+    return key
 
 
 __all__ = ["Recent", "database_key"]

@@ -417,8 +417,10 @@ def api_save():
     # Committed before it is acknowledged; a refused save writes nothing.
     ack = autosave.save_committed(database(), signed_in_attempt_id(), sitting_token=session.get(SITTING_KEY),
                                   check_token=True, **values)
-    return jsonify(seq=ack.seq, applied=ack.applied, remaining_seconds=_seconds(ack.remaining_seconds),
-                   status=ack.status.value)
+    # The reply names the save it answers: a client with several saves in flight (or a load generator) can
+    # match each acknowledgement to its save without relying on their order.
+    return jsonify(acknowledged={"position": values["position"], "seq": values["seq"]}, seq=ack.seq,
+                   applied=ack.applied, remaining_seconds=_seconds(ack.remaining_seconds), status=ack.status.value)
 
 
 SNAPSHOT_MAX_BYTES = 512 * 1024

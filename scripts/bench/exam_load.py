@@ -1,21 +1,29 @@
 """Load benchmark: N candidates start their exam at the same moment, then save answers with think time.
 
-A real server (gunicorn, several workers) on a fresh SQLite or PostgreSQL database; a lean asyncio client
-(stdlib only, HTTP/1.1 keep-alive when the server offers it, one connection per simulated candidate) that
-drives the terminal exactly as static/terminal.js does. Compared in the same run with a baseline app that
-does one INSERT per request and nothing else, served the same way and hit with the same client pattern.
+A real server (gunicorn, several workers) on a fresh SQLite or PostgreSQL database, driven as
+static/terminal.js drives it:
+
+1. start storm: a lean asyncio client (stdlib only, one connection per candidate) signs every candidate in
+   (form with its CSRF token, then the state), waits until all are signed in, then sends every start at once;
+2. sustained phase: wrk (C, Debian's package) with exam_saves.lua, one connection per candidate, each save
+   after a think time of 0.5–1.5 × --think-ms, for --sustained-seconds;
+3. saturation phase: the same without think time, for --burst-seconds.
+
+wrk keeps the load generator's share of the two CPUs small (the Python client cost ~0.7 ms of CPU per request,
+a third of what the server spends on a save). Every save is matched to its acknowledgement by the reply's
+``acknowledged`` field; the applied ones are checked against the database after the server has stopped.
+The baseline app (one INSERT per request and nothing else) is served the same way and hit by the same wrk
+phases.
 
     .venv/bin/python scripts/bench/exam_load.py --engine sqlite|postgres --candidates 200 \
-        [--saves-per-candidate 20] [--think-ms 200] [--workers 4] [--threads 1]
+        [--think-ms 200] [--sustained-seconds 20] [--burst-seconds 10] [--workers 4] [--threads 1]
 
-saves_per_s and save_p99_ms in the RESULT line are the *sustained* figures: the saves begun after the last
-candidate's start was acknowledged and before the first candidate finished its paced saves, i.e. while every
-candidate is saving at the think-time pace. The whole paced phase (start storm included) is reported as
-paced_saves_per_s and paced_save_p99_ms.
+saves_per_s and save_p99_ms in the RESULT line are the sustained phase's; baseline_ratio is the saturation
+phase's save rate over the baseline's, measured the same way in the same run.
 
 Not part of the test suite. See docs/performance.md. Last line:
 RESULT engine=… candidates=… start_p99_ms=… saves_per_s=… save_p99_ms=… errors=… lost=… baseline_ratio=… \
-       paced_saves_per_s=… paced_save_p99_ms=…
+       paced_ratio=… start_p50_ms=… save_p50_ms=…
 """
 from __future__ import annotations
 
@@ -25,7 +33,6 @@ import datetime as dt
 import json
 import math
 import os
-import random
 import re
 import resource
 import shutil
@@ -88,6 +95,8 @@ class Candidate:
     attempt_id: int | None = None
     questions: list[dict] = field(default_factory=list)    # the paper's questions as shown, from the fixture
     shown_tail: bytes = b""   # how the start's reply must end: exactly the paper's questions as stored
+    csrf: str = ""            # once signed in: the CSRF token and the session cookie, for wrk
+    cookie: str = ""
     acked: dict[int, tuple[int, list[int]]] = field(default_factory=dict)  # position -> (seq, chosen)
 
 
@@ -264,6 +273,54 @@ def stop_server(proc: subprocess.Popen | None) -> None:
 
 # --- the lean HTTP/1.1 client -------------------------------------------------------------------
 
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def start_front(port: int, tmp: Path, name: str) -> tuple[subprocess.Popen, int]:
+    """nginx in front of gunicorn, as gunicorn's sync workers must be deployed: it holds the clients' keep-alive
+    connections (idle between a candidate's saves) and hands gunicorn one whole request at a time. Without it a
+    sync worker that accepts a connection waits on it until the request comes, think time included."""
+    front, home = free_port(), tmp / f"nginx-{name}"
+    home.mkdir()
+    (home / "nginx.conf").write_text(f"""
+daemon off;
+worker_processes 1;
+user root;
+pid {home}/nginx.pid;
+error_log {home}/error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+    access_log off;
+    client_body_temp_path {home}/body; proxy_temp_path {home}/proxy; fastcgi_temp_path {home}/fastcgi;
+    uwsgi_temp_path {home}/uwsgi; scgi_temp_path {home}/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+    server {{
+        listen 127.0.0.1:{front} backlog=4096;
+        location / {{
+            proxy_pass http://127.0.0.1:{port};
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_read_timeout 120s;
+        }}
+    }}
+}}
+""")
+    proc = subprocess.Popen([NGINX, "-p", str(home), "-c", str(home / "nginx.conf")], stdout=subprocess.DEVNULL,
+                            stderr=(home / "stderr.log").open("wb"), start_new_session=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"nginx exited ({proc.returncode}): {(home / 'stderr.log').read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", front), timeout=1):
+                return proc, front
+        except OSError:
+            time.sleep(0.1)
+    stop_server(proc)
+    raise RuntimeError("nginx did not listen within 20 s")
+
+
 class Http:
     """One keep-alive connection with a cookie jar; reconnects when the server closes (sync workers do)."""
 
@@ -351,26 +408,15 @@ class Stats:
     error_samples: list[str] = field(default_factory=list)
     first: float = float("inf")
     last: float = 0.0
-    began: list[float] = field(default_factory=list)
-    first_done: float = float("inf")  # when the first candidate finished this phase
 
     def ok(self, began: float, ended: float) -> None:
         self.latencies.append(ended - began)
-        self.began.append(began)
         self.first, self.last = min(self.first, began), max(self.last, ended)
-
-    def within(self, since: float, until: float) -> "Stats":
-        """The requests that began in [since, until), rated over that window."""
-        picked = [latency for began, latency in zip(self.began, self.latencies) if since <= began < until]
-        return Stats(picked, first=since, last=until) if until > since else Stats()
 
     def fail(self, what: str) -> None:
         self.errors += 1
         if len(self.error_samples) < 5:
             self.error_samples.append(what[:300])
-
-    def rate(self) -> float:
-        return len(self.latencies) / (self.last - self.first) if self.latencies and self.last > self.first else 0.0
 
     def pct(self, p: float) -> float:
         if not self.latencies:
@@ -379,24 +425,9 @@ class Stats:
         return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))] * 1000  # nearest rank
 
 
-def pick(question: dict, rng: random.Random) -> list[int]:
-    count = len(question["options"])
-    if question["type"] == "multi":
-        return sorted(rng.sample(range(count), rng.randint(1, count)))
-    return [rng.randrange(count)]
-
-
-async def think(rng: random.Random, think_ms: float) -> None:
-    if think_ms > 0:
-        await asyncio.sleep(rng.uniform(0.5, 1.5) * think_ms / 1000)
-
-
-async def exam_candidate(port: int, c: Candidate, ready: asyncio.Barrier, go: asyncio.Event, paced_done: asyncio.Barrier,
-                         k: int, burst: int, think_ms: float, start: Stats, save: Stats, burst_stats: Stats,
-                         seed: int) -> None:
-    rng = random.Random(seed)
+async def exam_candidate(port: int, c: Candidate, ready: asyncio.Barrier, go: asyncio.Event, start: Stats) -> None:
+    """Sign in as the page does (form with its CSRF token, then the state), wait for everyone, then start."""
     http = Http(port)
-    waited = False
     try:
         try:
             status, _h, page = await http.request("GET", "/terminal/", headers={"Accept": "text/html"})
@@ -410,101 +441,98 @@ async def exam_candidate(port: int, c: Candidate, ready: asyncio.Barrier, go: as
             state = json.loads(data)
             if status != 200 or state.get("status") != "checked_in":
                 raise RuntimeError(f"state {c.ticket}: {status} {data[:200]!r}")
-            c.attempt_id, csrf = state["attempt_id"], state["csrf_token"]
+            c.attempt_id, c.csrf = state["attempt_id"], state["csrf_token"]
         finally:
             await ready.wait()  # everyone (even a failed sign-in) reaches the barrier, or the rest would hang
         await go.wait()
-        headers = {**JSON_HEADERS, "X-CSRFToken": csrf}
         began = time.perf_counter()
-        try:
-            status, _h, data = await http.request("POST", "/terminal/api/start", b"{}", headers)
-        except Exception as error:  # noqa: BLE001 - counted, not fatal
-            start.fail(f"start: {error!r}")
-            return
+        status, _h, data = await http.request("POST", "/terminal/api/start", b"{}",
+                                              {**JSON_HEADERS, "X-CSRFToken": c.csrf})
         ended = time.perf_counter()
         # Checked without decoding 35 KB of JSON on the client's share of the CPUs (a real terminal has its own).
         if status != 200 or b'"status": "in_progress"' not in data[:400] or not data.endswith(c.shown_tail):
             start.fail(f"start {status}: {data[:200]!r}")
             return
         start.ok(began, ended)
-        seq = 0
-        for n in range(k + burst):
-            stats = save if n < k else burst_stats
-            if n == k:  # the saturation phase starts for everyone together, after the last paced save
-                save.first_done = min(save.first_done, time.perf_counter())
-                waited = True
-                await paced_done.wait()
-            if n < k:
-                await think(rng, think_ms)
-            question = rng.choice(c.questions)
-            chosen = pick(question, rng)
-            seq += 1
-            body = json.dumps({"position": question["position"], "chosen": chosen, "marked": False,
-                               "seq": seq}).encode()
-            began = time.perf_counter()
-            try:
-                status, _h, data = await http.request("POST", "/terminal/api/save", body, headers)
-            except Exception as error:  # noqa: BLE001
-                stats.fail(f"save: {error!r}")
-                continue
-            ended = time.perf_counter()
-            if status != 200:
-                stats.fail(f"save {status}: {data[:200]!r}")
-                continue
-            ack = json.loads(data)
-            if ack.get("applied"):
-                c.acked[question["position"]] = (seq, chosen)
-            stats.ok(began, ended)
+        c.cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
     except Exception as error:  # noqa: BLE001 - a broken candidate is an error, the run goes on
         start.fail(f"candidate {c.ticket}: {error!r}")
     finally:
         http.close()
-        if not waited:
-            await paced_done.wait()
 
 
-async def run_exam(port: int, candidates: list[Candidate], k: int, burst: int, think_ms: float
-                   ) -> tuple[Stats, Stats, Stats, float]:
-    ready, go = asyncio.Barrier(len(candidates) + 1), asyncio.Event()
-    paced_done = asyncio.Barrier(len(candidates))
-    start, save, burst_stats = Stats(), Stats(), Stats()
-    tasks = [asyncio.create_task(exam_candidate(port, c, ready, go, paced_done, k, burst, think_ms, start, save,
-                                                burst_stats, seed=i))
-             for i, c in enumerate(candidates)]
+async def start_storm(port: int, candidates: list[Candidate]) -> tuple[Stats, float]:
+    """(the starts, seconds the sign-in of everyone took)."""
+    ready, go, start = asyncio.Barrier(len(candidates) + 1), asyncio.Event(), Stats()
+    tasks = [asyncio.create_task(exam_candidate(port, c, ready, go, start)) for c in candidates]
     t0 = time.perf_counter()
     await ready.wait()
     signed_in = time.perf_counter() - t0
     go.set()
     await asyncio.gather(*tasks)
-    return start, save, burst_stats, signed_in
+    return start, signed_in
 
 
-async def baseline_client(port: int, n: int, k: int, think_ms: float) -> Stats:
-    stats = Stats()
+# --- throughput phases: wrk -------------------------------------------------------------------------
 
-    async def one(i: int) -> None:
-        rng = random.Random(10_000 + i)
-        http = Http(port)
-        try:
-            for seq in range(1, k + 1):
-                await think(rng, think_ms)
-                body = json.dumps({"attempt": i, "position": rng.randint(1, 100), "chosen": [rng.randrange(4)],
-                                   "seq": seq}).encode()
-                began = time.perf_counter()
-                try:
-                    status, _h, data = await http.request("POST", "/insert", body, JSON_HEADERS)
-                except Exception as error:  # noqa: BLE001
-                    stats.fail(repr(error))
-                    continue
-                if status == 200:
-                    stats.ok(began, time.perf_counter())
-                else:
-                    stats.fail(f"{status} {data[:200]!r}")
-        finally:
-            http.close()
+WRK = shutil.which("wrk")
+WRK_SCRIPT = Path(__file__).resolve().with_name("exam_saves.lua")
+WRK_LINE = re.compile(r"^WRK (.*)$", re.M)
 
-    await asyncio.gather(*(one(i) for i in range(n)))
-    return stats
+
+@dataclass
+class Phase:
+    """One wrk run: its own latency figures (wrk's histogram), rate over its whole duration, errors."""
+    requests: int = 0
+    seconds: float = 0.0
+    p50_ms: float = float("nan")
+    p99_ms: float = float("nan")
+    errors: int = 0
+    unapplied: int = 0
+    detail: str = ""
+
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def write_candidates(candidates: list[Candidate], path: Path) -> None:
+    """The signed-in candidates for exam_saves.lua, a line each: attempt, cookie, CSRF token, and the paper's
+    questions as position:options:multiple (tab-separated; a Lua table literal this size is too big for LuaJIT)."""
+    with path.open("w") as out:
+        for c in candidates:
+            if not c.cookie:
+                continue  # never started: not part of the throughput phases
+            questions = ",".join(f"{q['position']}:{len(q['options'])}:{int(q['type'] == 'multi')}"
+                                 for q in c.questions)
+            out.write(f"{c.attempt_id}\t{c.cookie}\t{c.csrf}\t{questions}\n")
+
+
+def run_wrk(port: int, *, mode: str, connections: int, think_ms: float, seconds: float, threads: int, tmp: Path,
+            name: str, seq_base: int = 0) -> Phase:
+    env = {**os.environ, "BENCH_MODE": mode, "BENCH_DATA": str(tmp / "candidates.tsv"),
+           "BENCH_THINK_MS": str(think_ms), "BENCH_SEQ_BASE": str(seq_base),
+           "BENCH_ACKS": str(tmp / f"{name}.acks."), "BENCH_THREADS": str(threads)}
+    cmd = [WRK, "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "60s",
+           "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 120)
+    found = WRK_LINE.search(done.stdout)
+    if done.returncode != 0 or not found:
+        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    v = {key: int(value) for key, value in (pair.split("=") for pair in found.group(1).split())}
+    errors = v["connect"] + v["read"] + v["write"] + v["status"] + v["timeout"] + v.get("unmatched", 0)
+    return Phase(v["requests"], v["duration_us"] / 1e6, v["p50_us"] / 1000, v["p99_us"] / 1000, errors,
+                 v.get("unapplied", 0), found.group(1))
+
+
+def read_acks(tmp: Path, candidates: list[Candidate]) -> None:
+    """Every applied save wrk saw acknowledged, newest per question, into each candidate's ``acked``."""
+    by_attempt = {c.attempt_id: c for c in candidates}
+    for path in sorted(tmp.glob("*.acks.*")):
+        for line in path.read_text().splitlines():
+            attempt, position, seq, chosen = line.split()
+            c, position, seq = by_attempt[int(attempt)], int(position), int(seq)
+            if c.acked.get(position, (0, []))[0] < seq:
+                c.acked[position] = (seq, [int(i) for i in chosen.split(",")])
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -525,16 +553,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=("sqlite", "postgres"), required=True)
     parser.add_argument("--candidates", type=int, required=True)
-    parser.add_argument("--saves-per-candidate", type=int, default=20)
-    parser.add_argument("--burst-saves", type=int, default=None,
-                        help="saves per candidate without think time after the paced phase (default: as many)")
-    parser.add_argument("--think-ms", type=float, default=200)
+    parser.add_argument("--think-ms", type=float, default=200, help="think time of the sustained phase")
+    parser.add_argument("--sustained-seconds", type=float, default=20)
+    parser.add_argument("--burst-seconds", type=float, default=10, help="0: no saturation phase")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn --threads (1: sync workers)")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite file)")
+    parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument("--direct", action="store_true", help="no nginx in front: clients talk to gunicorn")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite file, acks)")
     args = parser.parse_args(argv)
-    n, k = args.candidates, args.saves_per_candidate
-    burst = k if args.burst_saves is None else args.burst_saves
+    if WRK is None or (NGINX is None and not args.direct):
+        raise SystemExit("wrk or nginx is not installed: run scripts/setup --dev (it installs Debian's packages)")
+    n = args.candidates
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * n + 256)), hard))
 
@@ -549,54 +579,69 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fixture: {n} candidates checked in on {args.engine} in {time.perf_counter() - t0:.1f} s", flush=True)
         env = {"EXAM_CENTER_DATABASE_URL": url, "EXAM_CENTER_INSTANCE_DIR": str(tmp / "instance"),
                "EXAM_CENTER_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex, "BENCH_DATABASE_URL": url}
+        wrk = {"connections": n, "threads": args.wrk_threads, "tmp": tmp}
         proc, port = start_server("exam_center.wsgi:app", env, args.workers, args.threads, tmp / "app.log",
                                   "/api/v1/health", ROOT)
         servers.append(proc)
-        start, save, burst_stats, signed_in = asyncio.run(run_exam(port, candidates, k, burst, args.think_ms))
-        stop_server(proc)
+        if not args.direct:
+            proxy, port = start_front(port, tmp, "app")
+            servers.append(proxy)
+        start, signed_in = asyncio.run(start_storm(port, candidates))
+        write_candidates(candidates, tmp / "candidates.tsv")
+        sustained = run_wrk(port, mode="save", think_ms=args.think_ms, seconds=args.sustained_seconds,
+                            name="sustained", seq_base=0, **wrk)
+        burst = (run_wrk(port, mode="save", think_ms=0, seconds=args.burst_seconds, name="burst",
+                         seq_base=10**12, **wrk) if args.burst_seconds else Phase())
+        for server in servers:
+            stop_server(server)
+        read_acks(tmp, candidates)
         lost, checked = lost_saves(url, candidates)
 
         proc, port = start_server("exam_load:baseline_app()", env, args.workers, args.threads,
                                   tmp / "baseline.log", "/health", Path(__file__).resolve().parent)
         servers.append(proc)
-        base_paced = asyncio.run(baseline_client(port, n, k, args.think_ms))
-        base_burst = asyncio.run(baseline_client(port, n, burst, 0)) if burst else Stats()
-        stop_server(proc)
+        if not args.direct:
+            proxy, port = start_front(port, tmp, "baseline")
+            servers.append(proxy)
+        base_paced = run_wrk(port, mode="insert", think_ms=args.think_ms, seconds=args.sustained_seconds,
+                             name="baseline", **wrk)
+        base_burst = (run_wrk(port, mode="insert", think_ms=0, seconds=args.burst_seconds, name="baseline-burst",
+                              **wrk) if args.burst_seconds else Phase())
+        for server in servers:
+            stop_server(server)
 
-        errors = start.errors + save.errors + burst_stats.errors
-        ratio = save.rate() / base_paced.rate() if base_paced.rate() else float("nan")
-        burst_ratio = burst_stats.rate() / base_burst.rate() if base_burst.rate() else float("nan")
+        errors = start.errors + sustained.errors + burst.errors
+        paced_ratio = sustained.rate() / base_paced.rate() if base_paced.rate() else float("nan")
+        burst_ratio = burst.rate() / base_burst.rate() if base_burst.rate() else float("nan")
         offered = n / (args.think_ms / 1000) if args.think_ms else float("inf")
-        # Sustained: once every candidate has started and while every one is still in the paced phase.
-        steady = save.within(start.last, min(save.first_done, save.last))
-        print(f"engine {args.engine}, {n} candidates, gunicorn {args.workers} workers x {args.threads} threads, "
-              f"{os.cpu_count()} CPUs (client shares them)")
+        print(f"engine {args.engine}, {n} candidates, gunicorn {args.workers} workers x {args.threads} threads"
+              f"{' (direct)' if args.direct else ' behind nginx'}, {os.cpu_count()} CPUs (client shares them)")
         print(f"machine speed probe (5 M-step Python loop, lower is faster): {probe_before:.0f} ms before the run, "
               f"{cpu_probe_ms():.0f} ms after")
         print(f"sign-in of all candidates (GET form, POST, GET state): {signed_in:.1f} s")
-        print(f"start  : {len(start.latencies)} ok, {start.errors} errors, p50 {fmt(start.pct(50))} ms, "
+        print(f"start    : {len(start.latencies)} ok, {start.errors} errors, p50 {fmt(start.pct(50))} ms, "
               f"p99 {fmt(start.pct(99))} ms, all started within {fmt((start.last - start.first) * 1000)} ms")
-        print(f"saves  : {len(save.latencies)} ok, {save.errors} errors, {fmt(save.rate())}/s "
-              f"(offered ≈ {fmt(offered)}/s at {args.think_ms:g} ms think time), p50 {fmt(save.pct(50))} ms, "
-              f"p99 {fmt(save.pct(99))} ms")
-        print(f"steady : {len(steady.latencies)} saves from the last start to the first candidate's last paced save "
-              f"({fmt(steady.last - steady.first)} s, every candidate saving): {fmt(steady.rate())}/s, "
-              f"p50 {fmt(steady.pct(50))} ms, p99 {fmt(steady.pct(99))} ms")
-        print(f"burst  : {len(burst_stats.latencies)} ok, {burst_stats.errors} errors, {fmt(burst_stats.rate())}/s "
-              f"(no think time), p50 {fmt(burst_stats.pct(50))} ms, p99 {fmt(burst_stats.pct(99))} ms")
-        print(f"baseline INSERT, same pattern: {fmt(base_paced.rate())}/s p99 {fmt(base_paced.pct(99))} ms "
-              f"({base_paced.errors} errors); no think time: {fmt(base_burst.rate())}/s "
-              f"p99 {fmt(base_burst.pct(99))} ms ({base_burst.errors} errors)")
-        print(f"ratio paced {ratio:.2f}, ratio at saturation {burst_ratio:.2f}")
+        print(f"sustained: {sustained.requests} saves in {fmt(sustained.seconds)} s, {fmt(sustained.rate())}/s "
+              f"(offered ≈ {fmt(offered)}/s at {args.think_ms:g} ms think time), p50 {fmt(sustained.p50_ms)} ms, "
+              f"p99 {fmt(sustained.p99_ms)} ms, {sustained.errors} errors, {sustained.unapplied} not applied")
+        print(f"burst    : {burst.requests} saves in {fmt(burst.seconds)} s back to back, {fmt(burst.rate())}/s, "
+              f"p50 {fmt(burst.p50_ms)} ms, p99 {fmt(burst.p99_ms)} ms, {burst.errors} errors")
+        print(f"baseline INSERT, same pattern: {fmt(base_paced.rate())}/s p99 {fmt(base_paced.p99_ms)} ms "
+              f"({base_paced.errors} errors); back to back: {fmt(base_burst.rate())}/s "
+              f"p99 {fmt(base_burst.p99_ms)} ms ({base_burst.errors} errors)")
+        print(f"ratio at saturation {burst_ratio:.2f}, ratio paced {paced_ratio:.2f}")
         print(f"lost acknowledged answers: {lost} (of {checked} acknowledged question positions checked)")
-        for sample in (start.error_samples + save.error_samples + burst_stats.error_samples)[:5]:
+        for phase in (sustained, burst, base_paced, base_burst):
+            print("  wrk:", phase.detail)
+        for sample in start.error_samples[:5]:
             print("  error:", sample)
-        print(f"SATURATION engine={args.engine} candidates={n} burst_saves_per_s={fmt(burst_stats.rate())} "
-              f"burst_save_p99_ms={fmt(burst_stats.pct(99))} baseline_req_per_s={fmt(base_burst.rate())} "
+        print(f"SATURATION engine={args.engine} candidates={n} burst_saves_per_s={fmt(burst.rate())} "
+              f"burst_save_p99_ms={fmt(burst.p99_ms)} baseline_req_per_s={fmt(base_burst.rate())} "
               f"burst_ratio={burst_ratio:.2f}")
         print(f"RESULT engine={args.engine} candidates={n} start_p99_ms={fmt(start.pct(99))} "
-              f"saves_per_s={fmt(steady.rate())} save_p99_ms={fmt(steady.pct(99))} errors={errors} lost={lost} "
-              f"baseline_ratio={ratio:.2f} paced_saves_per_s={fmt(save.rate())} paced_save_p99_ms={fmt(save.pct(99))}")
+              f"saves_per_s={fmt(sustained.rate())} save_p99_ms={fmt(sustained.p99_ms)} errors={errors} lost={lost} "
+              f"baseline_ratio={burst_ratio:.2f} paced_ratio={paced_ratio:.2f} start_p50_ms={fmt(start.pct(50))} "
+              f"save_p50_ms={fmt(sustained.p50_ms)}")
         return 0 if lost == 0 and errors == 0 else 1
     finally:
         for proc in servers:

@@ -333,6 +333,8 @@ def test_saves_are_applied_once_and_stale_or_duplicate_ones_acknowledged(app, db
     duplicate = terminal.save(1, [0], 3, marked=True).get_json()
     stale = terminal.save(1, [1], 2).get_json()
     assert (duplicate["applied"], stale["applied"], stale["seq"]) == (False, False, 3)
+    # Each reply names the save it answers, whatever the attempt's high-water mark is.
+    assert (first["acknowledged"], stale["acknowledged"]) == ({"position": 1, "seq": 3}, {"position": 1, "seq": 2})
     assert terminal.save(2, [1], 4).get_json()["applied"] is True
     state = terminal.state().get_json()
     assert state["last_seq"] == 4
