@@ -95,6 +95,30 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
 
 
+def autocommitted_row(engine: Engine, sql: str, params: dict) -> tuple | None:
+    """One statement, autocommitted, on a pooled PostgreSQL connection, straight through the driver: the first
+    row it answers. ``sql`` is already compiled for this engine's dialect and ``params`` are what the driver
+    takes (no SQLAlchemy type processing). For the hottest statement of exam day only: SQLAlchemy's execution
+    layer cost as much CPU as the statement itself. The pool's checkout events (the idle ping) still run; on a
+    lost connection, as SQLAlchemy itself does, that connection is thrown away and the pool renewed."""
+    pooled = engine.raw_connection()
+    driver = pooled.driver_connection
+    try:
+        driver.autocommit = True
+        try:
+            return driver.execute(sql, params).fetchone()
+        finally:
+            if not driver.closed:
+                driver.autocommit = False
+    except engine.dialect.loaded_dbapi.Error as error:
+        if engine.dialect.is_disconnect(error, driver, None):
+            pooled.invalidate(error)
+            engine.dispose()  # the others are as suspect: closed when next returned, new ones from now on
+        raise
+    finally:
+        pooled.close()
+
+
 class Database:
     """One engine and its session factory; the app and the CLI each hold one."""
 

@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from exam_center.db import Database
+from exam_center.db import Database, autocommitted_row
 from exam_center.domain.errors import N_, Conflict, DomainError, ValidationError
 from exam_center.models import Attempt, AttemptAnswer, AttemptStatus, Paper, utcnow
 from question_bank.assembly import Paper as FrozenPaper
@@ -143,23 +143,32 @@ def _save_in_one_statement(db: Database, attempt_id: int, position: int, chosen:
                            seq: int, now: dt.datetime, sitting_token: str | None, check_token: bool
                            ) -> SaveAck | None:
     """PostgreSQL, the common case, autocommitted; None when the save needs ``save_answer`` (nothing written)."""
-    with db.engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        paper_id = _paper_of_attempt(connection, attempt_id)
-        if paper_id is None:
-            return None
-        try:
-            picked = possible_answer(question_shapes(connection, paper_id), position, chosen)
-        except ValidationError:
-            return None  # save_answer says why, or that the attempt is over (which it says first)
-        row = connection.execute(_SAVE_IN_ONE, {
-            "attempt_id": attempt_id, "paper": paper_id, "position": position, "chosen": picked,
-            "marked": bool(marked), "seq": seq, "saved_at": now, "any_token": not check_token,
-            "token": sitting_token}).one_or_none()
-    if row is None or not row.accepted:
+    engine = db.engine
+    key = database_key(engine)
+    paper_id = _PAPER_OF_ATTEMPT.get((key, attempt_id), lambda: None)
+    shapes = _SHAPES.get((key, paper_id), lambda: None) if paper_id is not None else None
+    if shapes is None:  # the first save of this attempt in this process
+        with engine.connect() as connection:
+            paper_id = _paper_of_attempt(connection, attempt_id)
+            if paper_id is None:
+                return None
+            shapes = question_shapes(connection, paper_id)
+    try:
+        picked = possible_answer(shapes, position, chosen)
+    except ValidationError:
+        return None  # save_answer says why, or that the attempt is over (which it says first)
+    # The driver's own parameters: naive UTC as UTCDateTime stores it, the choice as JSON text.
+    row = autocommitted_row(engine, _compiled_save_in_one(engine), {
+        "attempt_id": attempt_id, "paper": paper_id, "position": position, "chosen": json.dumps(picked),
+        "marked": bool(marked), "seq": seq, "saved_at": now.astimezone(dt.UTC).replace(tzinfo=None),
+        "any_token": not check_token, "token": sitting_token})
+    if row is None:
         return None
-    return SaveAck(max(row.last_seq, seq), row.applied > 0, max(0.0, (row.deadline_at - now).total_seconds()),
-                   S.IN_PROGRESS)
+    deadline_at, last_seq, accepted, applied = row
+    if not accepted:
+        return None
+    return SaveAck(max(last_seq, seq), applied > 0,
+                   max(0.0, (deadline_at.replace(tzinfo=dt.UTC) - now).total_seconds()), S.IN_PROGRESS)
 
 
 def _save_out_of_time(session: Session, attempt_id: int, position: int, seq: int, now: dt.datetime) -> SaveAck:
@@ -233,7 +242,8 @@ def _save_in_one() -> sa.Executable:
                         ATTEMPTS.c.last_seq, ATTEMPTS.c.sitting_token)
               .where(ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update().cte("locked"))
     accepted = (sa.select(locked.c.id)
-                .where(locked.c.status == S.IN_PROGRESS, locked.c.deadline_at > sa.bindparam("saved_at"),
+                .where(locked.c.status == sa.literal_column(f"'{S.IN_PROGRESS.value}'"),
+                       locked.c.deadline_at > sa.bindparam("saved_at"),
                        locked.c.paper_id == sa.bindparam("paper"),
                        sa.or_(sa.bindparam("any_token", type_=sa.Boolean),
                               locked.c.sitting_token == sa.bindparam("token")))
@@ -250,6 +260,21 @@ def _save_in_one() -> sa.Executable:
 
 _UPSERT_AND_RAISE = _upsert_and_raise()
 _SAVE_IN_ONE = _save_in_one()
+_SAVE_IN_ONE_PARAMETERS = {"attempt_id", "paper", "position", "chosen", "marked", "seq", "saved_at", "any_token",
+                           "token"}
+_COMPILED: dict[str, str] = {}
+
+
+def _compiled_save_in_one(engine: sa.Engine) -> str:
+    """``_SAVE_IN_ONE`` as the driver runs it, compiled once per dialect (and checked to take exactly the
+    parameters ``_save_in_one_statement`` gives it)."""
+    name = f"{engine.dialect.name}+{engine.dialect.driver}"
+    if name not in _COMPILED:
+        compiled = _SAVE_IN_ONE.compile(dialect=engine.dialect)
+        if set(compiled.params) != _SAVE_IN_ONE_PARAMETERS:
+            raise RuntimeError(f"the one-statement save takes {sorted(compiled.params)}")
+        _COMPILED[name] = compiled.string
+    return _COMPILED[name]
 _UPSERT_SQLITE = _upsert(sqlite.insert)
 _RAISE_SQLITE = _raise_high_water(sa.func.max)
 

@@ -1,5 +1,5 @@
 """A bounded, thread-safe memory of recently used values that never change once written (frozen papers and
-what is derived from them), kept per server process."""
+what is derived from them, signatures already verified), kept per server process."""
 from __future__ import annotations
 
 import threading
@@ -13,9 +13,9 @@ V = TypeVar("V")
 class Recent(Generic[V]):
     """The ``size`` most recently used values by key; ``get`` computes a missing one with ``load``.
 
-    Only for values that cannot change: there is no invalidation. ``None`` (nothing found) is not kept, since
-    what is missing now may exist later. Two threads missing the same key may both load it; either result is
-    the same value.
+    Only for values that cannot change: there is no invalidation; ``put`` replaces a value its owner has
+    renewed. ``None`` (nothing found) is not kept, since what is missing now may exist later. Two threads
+    missing the same key may both load it; either result is the same value.
     """
 
     def __init__(self, size: int) -> None:
@@ -29,13 +29,17 @@ class Recent(Generic[V]):
                 self._values.move_to_end(key)
                 return self._values[key]
         value = load()
-        if value is None:
-            return None
+        if value is not None:
+            self.put(key, value)
+        return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        """Remember ``value`` for ``key``, replacing what was there."""
         with self._lock:
             self._values[key] = value
+            self._values.move_to_end(key)
             if len(self._values) > self.size:
                 self._values.popitem(last=False)
-        return value
 
 
 _DATABASE_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -33,7 +33,7 @@ from flask import (Blueprint, current_app, g, jsonify, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
@@ -360,6 +360,11 @@ def _save_values(body: dict[str, Any]) -> dict[str, Any]:
     return {"position": position, "chosen": chosen, "marked": marked, "seq": seq}
 
 
+def _csrf_token() -> str:
+    """The token the page sends with its next calls (renewed now and then, see ``VerifiedCSRF.token``)."""
+    return current_app.extensions["csrf"].token()
+
+
 def _seconds(value: float) -> float:
     return round(max(0.0, value), 1)
 
@@ -380,7 +385,7 @@ def _state(s, attempt: Attempt | attempts.Started, now: dt.datetime, *, with_ans
                for a in s.scalars(sa.select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
                                   .order_by(AttemptAnswer.position))] if visible and with_answers else []
     state = {"attempt_id": attempt.id, **_clock(s, attempt, now), "last_seq": attempt.last_seq,
-             "question_count": count, "answers": answers, "csrf_token": generate_csrf()}
+             "question_count": count, "answers": answers, "csrf_token": _csrf_token()}
     # The questions are spliced in as stored: they are the bulk of the reply, and encoded once per paper.
     body = json.dumps(state, ensure_ascii=False)[:-1] + ',"questions":' + (shown if visible else "[]") + "}"
     return current_app.response_class(body, mimetype="application/json")
@@ -452,7 +457,7 @@ def api_heartbeat():
     attempts.finish_overdue(s, now=now)
     attempt = attempts.heartbeat(s, attempt_id, now=now)
     s.commit()
-    return jsonify(**_clock(s, attempt, now), last_seq=attempt.last_seq, csrf_token=generate_csrf())
+    return jsonify(**_clock(s, attempt, now), last_seq=attempt.last_seq, csrf_token=_csrf_token())
 
 
 @bp.route("/api/submit", methods=["POST"])

@@ -1,6 +1,7 @@
 """The session cookie and the CSRF token, each verified once per server process.
 
-A terminal sends the same signed cookie and the same CSRF token with every save, hundreds of times an exam.
+A terminal sends the same signed cookie and the same CSRF token with every save, hundreds of times an exam,
+and gets a token back with every heartbeat.
 Checking their HMAC signatures again on each request was a fifth of a save's time in the server process. Here
 a value whose signature has been verified is remembered with the time it was signed; later requests carrying
 exactly the same text only need the age check (and, for CSRF, the comparison with the session's token). Only
@@ -15,13 +16,14 @@ import time
 
 from flask import Flask, Request, current_app, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from flask_wtf.csrf import CSRFProtect, same_origin
+from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from exam_center.services.recent import Recent
 
 # Enough for every terminal of a large centre and its staff, per process; an entry is a few hundred bytes.
 REMEMBERED = 8192
+REISSUE_SECONDS = 600
 
 
 class VerifiedCookieSessions(SecureCookieSessionInterface):
@@ -57,7 +59,8 @@ class VerifiedCSRF(CSRFProtect):
 
     def __init__(self, app: Flask | None = None) -> None:
         super().__init__(app)
-        self._verified: Recent[tuple[str, float]] = Recent(REMEMBERED)
+        self._verified: Recent[tuple[str, float]] = Recent(REMEMBERED)  # (secret, token) → (raw, signed at)
+        self._issued: Recent[tuple[str, float]] = Recent(REMEMBERED)    # (secret, raw) → (token, signed at)
 
     def protect(self, apply_exemptions: bool = False) -> None:
         token = _header_token()
@@ -68,6 +71,22 @@ class VerifiedCSRF(CSRFProtect):
         if token is not None and g.get("csrf_valid"):
             secret = _csrf_secret()
             self._verified.get((secret, token), lambda: _signed(secret, token))
+
+    def token(self) -> str:
+        """This session's CSRF token for a reply: the one signed for it in the last ``REISSUE_SECONDS`` if any
+        (signing a new one for every heartbeat and state reply was work for nothing), else a new one. Either
+        way it is valid for at least the time limit less ``REISSUE_SECONDS``."""
+        field, secret = current_app.config["WTF_CSRF_FIELD_NAME"], _csrf_secret()
+        raw = session.get(field)
+        if raw:
+            issued = self._issued.get((secret, raw), lambda: None)
+            if issued is not None and 0 <= time.time() - issued[1] <= REISSUE_SECONDS:
+                return issued[0]
+        signed_at = float(int(time.time()))  # not after the token's own timestamp (whole seconds)
+        token = generate_csrf()
+        self._issued.put((secret, session[field]), (token, signed_at))
+        self._verified.put((secret, token), (session[field], signed_at))
+        return token
 
     def _known_good(self, token: str) -> bool:
         config = current_app.config

@@ -6,7 +6,8 @@ static/terminal.js drives it:
 1. start storm: a lean asyncio client (stdlib only, one connection per candidate) signs every candidate in
    (form with its CSRF token, then the state), waits until all are signed in, then sends every start at once;
 2. sustained phase: wrk (C, Debian's package) with exam_saves.lua, one connection per candidate, each save
-   after a think time of 0.5–1.5 × --think-ms, for --sustained-seconds;
+   after a think time of 0.5–1.5 × --think-ms: --warmup-seconds not counted (the first save of each attempt a
+   worker sees reads the attempt's paper), then --sustained-seconds measured;
 3. saturation phase: the same without think time, for --burst-seconds.
 
 wrk keeps the load generator's share of the two CPUs small (the Python client cost ~0.7 ms of CPU per request,
@@ -16,7 +17,8 @@ The baseline app (one INSERT per request and nothing else) is served the same wa
 phases.
 
     .venv/bin/python scripts/bench/exam_load.py --engine sqlite|postgres --candidates 200 \
-        [--think-ms 200] [--sustained-seconds 20] [--burst-seconds 10] [--workers 4] [--threads 1]
+        [--think-ms 200] [--warmup-seconds 5] [--sustained-seconds 20] [--burst-seconds 10] [--workers 4] \
+        [--threads 1] [--direct]
 
 saves_per_s and save_p99_ms in the RESULT line are the sustained phase's; baseline_ratio is the saturation
 phase's save rate over the baseline's, measured the same way in the same run.
@@ -234,10 +236,13 @@ def free_port() -> int:
 
 
 def start_server(app_spec: str, env: dict, workers: int, threads: int, log: Path, health: str,
-                 chdir: Path) -> tuple[subprocess.Popen, int]:
+                 chdir: Path, unix_socket: Path | None = None) -> tuple[subprocess.Popen, int]:
+    """gunicorn on a TCP port (the health check; --direct clients) and, for nginx, also on ``unix_socket``."""
     port = free_port()
     cmd = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--backlog", "4096",
            "--timeout", "120", "--chdir", str(chdir)]
+    if unix_socket is not None:
+        cmd += ["-b", f"unix:{unix_socket}"]
     if threads > 1:
         cmd += ["--threads", str(threads)]
     cmd.append(app_spec)
@@ -276,10 +281,11 @@ def stop_server(proc: subprocess.Popen | None) -> None:
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 
-def start_front(port: int, tmp: Path, name: str) -> tuple[subprocess.Popen, int]:
+def start_front(upstream: Path, tmp: Path, name: str) -> tuple[subprocess.Popen, int]:
     """nginx in front of gunicorn, as gunicorn's sync workers must be deployed: it holds the clients' keep-alive
-    connections (idle between a candidate's saves) and hands gunicorn one whole request at a time. Without it a
-    sync worker that accepts a connection waits on it until the request comes, think time included."""
+    connections (idle between a candidate's saves) and hands gunicorn one whole request at a time, over a Unix
+    socket. Without it a sync worker that accepts a connection waits on it until the request comes, think time
+    included."""
     front, home = free_port(), tmp / f"nginx-{name}"
     home.mkdir()
     (home / "nginx.conf").write_text(f"""
@@ -298,7 +304,7 @@ http {{
     server {{
         listen 127.0.0.1:{front} backlog=4096;
         location / {{
-            proxy_pass http://127.0.0.1:{port};
+            proxy_pass http://unix:{upstream}:;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $remote_addr;
             proxy_read_timeout 120s;
@@ -554,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=("sqlite", "postgres"), required=True)
     parser.add_argument("--candidates", type=int, required=True)
     parser.add_argument("--think-ms", type=float, default=200, help="think time of the sustained phase")
+    parser.add_argument("--warmup-seconds", type=float, default=5,
+                        help="saves at the think-time pace before the sustained phase, reported but not in RESULT")
     parser.add_argument("--sustained-seconds", type=float, default=20)
     parser.add_argument("--burst-seconds", type=float, default=10, help="0: no saturation phase")
     parser.add_argument("--workers", type=int, default=4)
@@ -581,28 +589,34 @@ def main(argv: list[str] | None = None) -> int:
                "EXAM_CENTER_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex, "BENCH_DATABASE_URL": url}
         wrk = {"connections": n, "threads": args.wrk_threads, "tmp": tmp}
         proc, port = start_server("exam_center.wsgi:app", env, args.workers, args.threads, tmp / "app.log",
-                                  "/api/v1/health", ROOT)
+                                  "/api/v1/health", ROOT, unix_socket=tmp / "app.sock")
         servers.append(proc)
         if not args.direct:
-            proxy, port = start_front(port, tmp, "app")
+            proxy, port = start_front(tmp / "app.sock", tmp, "app")
             servers.append(proxy)
         start, signed_in = asyncio.run(start_storm(port, candidates))
         write_candidates(candidates, tmp / "candidates.tsv")
+        warmup = (run_wrk(port, mode="save", think_ms=args.think_ms, seconds=args.warmup_seconds, name="warmup",
+                          seq_base=0, **wrk) if args.warmup_seconds else Phase())
         sustained = run_wrk(port, mode="save", think_ms=args.think_ms, seconds=args.sustained_seconds,
-                            name="sustained", seq_base=0, **wrk)
+                            name="sustained", seq_base=10**12, **wrk)
         burst = (run_wrk(port, mode="save", think_ms=0, seconds=args.burst_seconds, name="burst",
-                         seq_base=10**12, **wrk) if args.burst_seconds else Phase())
+                         seq_base=2 * 10**12, **wrk) if args.burst_seconds else Phase())
         for server in servers:
             stop_server(server)
         read_acks(tmp, candidates)
         lost, checked = lost_saves(url, candidates)
 
         proc, port = start_server("exam_load:baseline_app()", env, args.workers, args.threads,
-                                  tmp / "baseline.log", "/health", Path(__file__).resolve().parent)
+                                  tmp / "baseline.log", "/health", Path(__file__).resolve().parent,
+                                  unix_socket=tmp / "baseline.sock")
         servers.append(proc)
         if not args.direct:
-            proxy, port = start_front(port, tmp, "baseline")
+            proxy, port = start_front(tmp / "baseline.sock", tmp, "baseline")
             servers.append(proxy)
+        if args.warmup_seconds:
+            run_wrk(port, mode="insert", think_ms=args.think_ms, seconds=args.warmup_seconds, name="baseline-warmup",
+                    **wrk)
         base_paced = run_wrk(port, mode="insert", think_ms=args.think_ms, seconds=args.sustained_seconds,
                              name="baseline", **wrk)
         base_burst = (run_wrk(port, mode="insert", think_ms=0, seconds=args.burst_seconds, name="baseline-burst",
@@ -610,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers:
             stop_server(server)
 
-        errors = start.errors + sustained.errors + burst.errors
+        errors = start.errors + warmup.errors + sustained.errors + burst.errors
         paced_ratio = sustained.rate() / base_paced.rate() if base_paced.rate() else float("nan")
         burst_ratio = burst.rate() / base_burst.rate() if base_burst.rate() else float("nan")
         offered = n / (args.think_ms / 1000) if args.think_ms else float("inf")
@@ -621,6 +635,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sign-in of all candidates (GET form, POST, GET state): {signed_in:.1f} s")
         print(f"start    : {len(start.latencies)} ok, {start.errors} errors, p50 {fmt(start.pct(50))} ms, "
               f"p99 {fmt(start.pct(99))} ms, all started within {fmt((start.last - start.first) * 1000)} ms")
+        print(f"warm-up  : {warmup.requests} saves in {fmt(warmup.seconds)} s, {fmt(warmup.rate())}/s, "
+              f"p50 {fmt(warmup.p50_ms)} ms, p99 {fmt(warmup.p99_ms)} ms, {warmup.errors} errors (each worker meets "
+              "each attempt's paper for the first time)")
         print(f"sustained: {sustained.requests} saves in {fmt(sustained.seconds)} s, {fmt(sustained.rate())}/s "
               f"(offered ≈ {fmt(offered)}/s at {args.think_ms:g} ms think time), p50 {fmt(sustained.p50_ms)} ms, "
               f"p99 {fmt(sustained.p99_ms)} ms, {sustained.errors} errors, {sustained.unapplied} not applied")
@@ -631,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
               f"p99 {fmt(base_burst.p99_ms)} ms ({base_burst.errors} errors)")
         print(f"ratio at saturation {burst_ratio:.2f}, ratio paced {paced_ratio:.2f}")
         print(f"lost acknowledged answers: {lost} (of {checked} acknowledged question positions checked)")
-        for phase in (sustained, burst, base_paced, base_burst):
+        for phase in (warmup, sustained, burst, base_paced, base_burst):
             print("  wrk:", phase.detail)
         for sample in start.error_samples[:5]:
             print("  error:", sample)

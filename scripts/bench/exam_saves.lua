@@ -107,8 +107,9 @@ function done(summary, latency, requests)
     not_applied = not_applied + thread:get("unapplied")
   end
   io.write(string.format(
-    "WRK requests=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d connect=%d read=%d write=%d status=%d " ..
-    "timeout=%d unmatched=%d unapplied=%d\n",
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    "WRK requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d p999_us=%d max_us=%d connect=%d read=%d " ..
+    "write=%d status=%d timeout=%d unmatched=%d unapplied=%d\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency:percentile(99.9), latency.max,
     e.connect, e.read, e.write, e.status, e.timeout, not_matched, not_applied))
 end

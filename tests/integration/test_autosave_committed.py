@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -50,20 +51,45 @@ def test_committed_saves_are_durable_idempotent_and_raise_the_high_water_mark(db
         assert attempt.last_seq == 5 and attempt.last_seen_at == SOON
 
 
-def test_on_postgresql_a_common_save_is_one_statement(db, seated):
+def test_on_postgresql_a_common_save_is_one_statement(db, seated, monkeypatch):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no data-modifying CTEs: every save takes the transaction")
     attempt_id = _started(db, seated)
     _save(db, attempt_id, seq=1)  # this process learns the attempt's paper and its question shapes
-    statements: list[str] = []
-    listener = lambda _conn, _cursor, statement, *_args: statements.append(statement)  # noqa: E731
+    through_sqlalchemy: list[str] = []
+    listener = lambda _conn, _cursor, statement, *_args: through_sqlalchemy.append(statement)  # noqa: E731
+    through_driver: list[str] = []
+    execute = psycopg.Connection.execute
+
+    def counted(connection, query, *args, **kwargs):
+        through_driver.append(str(query))
+        return execute(connection, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", counted)
     sa.event.listen(db.engine, "before_cursor_execute", listener)
     try:
         assert _save(db, attempt_id, position=2, seq=2).applied
         assert not _save(db, attempt_id, position=2, seq=2).applied
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", listener)
-    assert len(statements) == 2 and all(s.lstrip().startswith("WITH locked AS") for s in statements)
+    assert through_sqlalchemy == []
+    assert len(through_driver) == 2 and all(s.lstrip().startswith("WITH locked AS") for s in through_driver)
+
+
+def test_a_save_on_a_connection_that_died_fails_and_the_next_one_is_stored(db, seated):
+    """The one statement goes past SQLAlchemy's error handling: a dead connection must leave the pool anyway."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the one-statement save is PostgreSQL's")
+    attempt_id = _started(db, seated)
+    _save(db, attempt_id, seq=1)  # every pooled connection used just now: the idle ping will not look at them
+    with psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                         autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    with pytest.raises(psycopg.OperationalError):
+        _save(db, attempt_id, position=3, seq=2)
+    assert _save(db, attempt_id, position=3, seq=3).applied
+    assert _stored(db)[3][0] == 3
 
 
 @pytest.mark.parametrize("changes,code", [

@@ -152,3 +152,22 @@ def test_over_https_a_remembered_token_still_needs_a_same_origin_referrer(app):
     assert client.post("/read", headers={"X-CSRFToken": token}, **secure).status_code == 400
     assert client.post("/read", headers={"X-CSRFToken": token, "Referer": "https://evil.example/"},
                        **secure).status_code == 400
+
+
+def test_replies_reuse_a_recent_token_and_renew_an_old_one(app, clock):
+    @app.post("/token-again")
+    def token_again():
+        return jsonify(token=app.extensions["csrf"].token())
+
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3000  # tokens outlive the reuse window here
+    client, token = _signed_in(app)
+    first = client.post("/token-again", headers={"X-CSRFToken": token}).get_json()["token"]
+    assert client.post("/token-again", headers={"X-CSRFToken": first}).get_json()["token"] == first
+    # The reused token is the session's: it works, and another session's token does not become it.
+    assert client.post("/read", headers={"X-CSRFToken": first}).status_code == 200
+    other, other_token = _signed_in(app)
+    assert other.post("/token-again", headers={"X-CSRFToken": other_token}).get_json()["token"] != first
+    clock.offset = verified.REISSUE_SECONDS + 5
+    renewed = client.post("/token-again", headers={"X-CSRFToken": first}).get_json()["token"]
+    assert renewed != first
+    assert client.post("/read", headers={"X-CSRFToken": renewed}).status_code == 200
