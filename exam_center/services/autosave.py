@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from exam_center.db import Database, autocommitted_row
 from exam_center.domain.errors import N_, Conflict, DomainError, ValidationError
 from exam_center.models import Attempt, AttemptAnswer, AttemptStatus, Paper, utcnow
+from exam_center.models.base import UTCDateTime
 from question_bank.assembly import Paper as FrozenPaper
 
 from . import attempts
@@ -157,10 +158,10 @@ def _save_in_one_statement(db: Database, attempt_id: int, position: int, chosen:
         picked = possible_answer(shapes, position, chosen)
     except ValidationError:
         return None  # save_answer says why, or that the attempt is over (which it says first)
-    # The driver's own parameters: naive UTC as UTCDateTime stores it, the choice as JSON text.
+    # The driver's own parameters: the time as UTCDateTime stores it, the choice as JSON text.
     row = autocommitted_row(engine, _compiled_save_in_one(engine), {
         "attempt_id": attempt_id, "paper": paper_id, "position": position, "chosen": json.dumps(picked),
-        "marked": bool(marked), "seq": seq, "saved_at": now.astimezone(dt.UTC).replace(tzinfo=None),
+        "marked": bool(marked), "seq": seq, "saved_at": _STORED_TIME.process_bind_param(now, engine.dialect),
         "any_token": not check_token, "token": sitting_token})
     if row is None:
         return None
@@ -260,6 +261,9 @@ def _save_in_one() -> sa.Executable:
 
 _UPSERT_AND_RAISE = _upsert_and_raise()
 _SAVE_IN_ONE = _save_in_one()
+_UPSERT_SQLITE = _upsert(sqlite.insert)
+_RAISE_SQLITE = _raise_high_water(sa.func.max)
+_STORED_TIME = UTCDateTime()
 _SAVE_IN_ONE_PARAMETERS = {"attempt_id", "paper", "position", "chosen", "marked", "seq", "saved_at", "any_token",
                            "token"}
 _COMPILED: dict[str, str] = {}
@@ -275,8 +279,6 @@ def _compiled_save_in_one(engine: sa.Engine) -> str:
             raise RuntimeError(f"the one-statement save takes {sorted(compiled.params)}")
         _COMPILED[name] = compiled.string
     return _COMPILED[name]
-_UPSERT_SQLITE = _upsert(sqlite.insert)
-_RAISE_SQLITE = _raise_high_water(sa.func.max)
 
 
 def _forget_loaded(session: Session, attempt_id: int) -> None:

@@ -1,12 +1,11 @@
 """The session cookie and the CSRF token, each verified once per server process.
 
-A terminal sends the same signed cookie and the same CSRF token with every save, hundreds of times an exam,
-and gets a token back with every heartbeat.
-Checking their HMAC signatures again on each request was a fifth of a save's time in the server process. Here
-a value whose signature has been verified is remembered with the time it was signed; later requests carrying
-exactly the same text only need the age check (and, for CSRF, the comparison with the session's token). Only
-ever a shortcut to "valid": anything not remembered, expired or different goes through Flask's and
-Flask-WTF's own checks, unchanged.
+A terminal sends the same signed cookie and the same CSRF token with every save, hundreds of times an exam, and
+gets a token back with every heartbeat. Checking their HMAC signatures again on each request was a fifth of a
+save's time in the server process. Here a value whose signature has been verified is remembered with the time it
+was signed; later requests carrying exactly the same text only need the age check (and, for CSRF, the
+comparison with the session's token). Only ever a shortcut to "valid": anything not remembered, expired or
+different goes through Flask's and Flask-WTF's own checks, unchanged.
 """
 from __future__ import annotations
 

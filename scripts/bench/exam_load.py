@@ -17,7 +17,7 @@ The baseline app (one INSERT per request and nothing else) is served the same wa
 phases.
 
     .venv/bin/python scripts/bench/exam_load.py --engine sqlite|postgres --candidates 200 \
-        [--think-ms 200] [--warmup-seconds 5] [--sustained-seconds 20] [--burst-seconds 10] [--workers 4] \
+        [--think-ms 200] [--warmup-seconds 15] [--sustained-seconds 20] [--burst-seconds 10] [--workers 4] \
         [--threads 1] [--direct]
 
 saves_per_s and save_p99_ms in the RESULT line are the sustained phase's; baseline_ratio is the saturation
@@ -560,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=("sqlite", "postgres"), required=True)
     parser.add_argument("--candidates", type=int, required=True)
     parser.add_argument("--think-ms", type=float, default=200, help="think time of the sustained phase")
-    parser.add_argument("--warmup-seconds", type=float, default=5,
+    parser.add_argument("--warmup-seconds", type=float, default=15,
                         help="saves at the think-time pace before the sustained phase, reported but not in RESULT")
     parser.add_argument("--sustained-seconds", type=float, default=20)
     parser.add_argument("--burst-seconds", type=float, default=10, help="0: no saturation phase")
