@@ -24,8 +24,10 @@ def _counts(s) -> dict:
 
 def test_seed_is_complete_and_idempotent(app, db, settings):
     store = EvidenceStore(settings.instance_dir / "evidence")
+    # Today's date: the demo's exam session is a week ahead of it, and a session may only be created in the future.
+    today = date.today()
     with db.transaction() as s:
-        first = seed_demo(s, store, faces_dir=FACES, today=date(2026, 11, 30))
+        first = seed_demo(s, store, faces_dir=FACES, today=today)
     with db.sessions() as s:
         counts = _counts(s)
         kinds = sorted(o.kind.value for o in s.scalars(sa.select(Organisation)))
@@ -49,7 +51,7 @@ def test_seed_is_complete_and_idempotent(app, db, settings):
     assert sorted(role for role, _ in first.logins) == sorted(r.value for r in Role)
 
     with db.transaction() as s:
-        second = seed_demo(s, store, faces_dir=FACES, today=date(2026, 11, 30))
+        second = seed_demo(s, store, faces_dir=FACES, today=today)
     with db.sessions() as s:
         assert _counts(s) == counts
     assert second.created == 0 and second.logins == first.logins
