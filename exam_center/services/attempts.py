@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from exam_center.models import (FINISHED, Attempt, AttemptAnswer, AttemptEvent, 
                                 ExamPart, ExamResult, Paper, ScoredResponse, Seat, SessionCandidate, utcnow)
 from question_bank.assembly import Paper as FrozenPaper
 
-from .audit import CHAIN_HEAD, READ_HEAD, Actor, record
+from .audit import APPEND_IN_STATEMENT, Actor, append_parameters, record
 from .lookup import fetch
 from .recent import Recent, database_key
 from .scheduling import local_date
@@ -79,11 +79,15 @@ def _event_row(actor: Actor, attempt_id: int, action: str, before: AttemptStatus
 
 
 def _audit(session: Session, actor: Actor, attempt_id: int, action: str, before: AttemptStatus | None,
-           after: AttemptStatus | None, reason: str | None, details: dict | None, now: dt.datetime,
-           chain_head: Any = READ_HEAD) -> None:
-    record(session, actor, f"attempt.{action}", "attempt", attempt_id,
-           before={"status": before} if before else None,
-           after={"status": after, "reason": reason, **(details or {})}, at=now, chain_head=chain_head)
+           after: AttemptStatus | None, reason: str | None, details: dict | None, now: dt.datetime) -> None:
+    record(session, actor, f"attempt.{action}", "attempt", attempt_id, **_audited(before, after, reason, details),
+           at=now)
+
+
+def _audited(before: AttemptStatus | None, after: AttemptStatus | None, reason: str | None,
+             details: dict | None) -> dict:
+    return {"before": {"status": before} if before else None,
+            "after": {"status": after, "reason": reason, **(details or {})}}
 
 
 def note(session: Session, actor: Actor, attempt: Attempt, action: str, reason: str | None,
@@ -229,10 +233,11 @@ def start(session: Session, actor: Actor | None, attempt_id: int, *, now: dt.dat
     deadline = now + dt.timedelta(seconds=row.duration_seconds + (row.remaining_seconds or 0.0))
     actor = actor or candidate_actor(row.candidate_id, row.ticket_number, address)
     started = {"attempt_id": attempt_id, "status": target, "now": now, "deadline_at": deadline}
-    if session.get_bind().dialect.name == "postgresql":  # the update, its event and the audit chain's head at once
-        head = session.execute(_START_LOGGED, {**started, **_event_row(actor, attempt_id, "start", row.status,
-                                                                       target, None, None, now)}).scalar_one()
-        _audit(session, actor, attempt_id, "start", row.status, target, None, None, now, chain_head=head)
+    if session.get_bind().dialect.name == "postgresql":  # the update, its event and its audit record at once
+        session.execute(_START_LOGGED, {
+            **started, **_event_row(actor, attempt_id, "start", row.status, target, None, None, now),
+            **append_parameters(actor, "attempt.start", "attempt", attempt_id,
+                                **_audited(row.status, target, None, None), at=now)}).scalar_one()
     else:
         session.execute(_START, started)
         _event(session, actor, attempt_id, "start", row.status, target, None, None, now)
@@ -257,9 +262,11 @@ _COUNT_AND_SHOWN = (sa.select(_PAPER_ROWS.c.question_count, _PAPER_ROWS.c.questi
 _START = (sa.update(_ATTEMPTS).where(_ATTEMPTS.c.id == sa.bindparam("attempt_id"))
           .values(status=sa.bindparam("status"), started_at=sa.bindparam("now"),
                   deadline_at=sa.bindparam("deadline_at"), remaining_seconds=None, last_seen_at=sa.bindparam("now")))
-# PostgreSQL: the update and its event as data-modifying CTEs, answering the audit chain's head (which takes the
-# chain's lock). The event's parameters are named like no column of ``attempts``, whose UPDATE would set it.
-_START_LOGGED = sa.select(CHAIN_HEAD).add_cte(_START.cte("started"), _INSERT_EVENT.cte("logged"))
+# PostgreSQL: the update, its event and its audit record as data-modifying CTEs; the audit record takes the
+# chain's lock, held until the commit that follows. The parameters are named like no column of ``attempts``,
+# whose UPDATE would set it.
+_AUDITED = APPEND_IN_STATEMENT.cte("audited")
+_START_LOGGED = sa.select(_AUDITED.c.id).add_cte(_START.cte("started"), _INSERT_EVENT.cte("logged"), _AUDITED)
 
 
 def pause(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: dt.datetime | None = None) -> Attempt:

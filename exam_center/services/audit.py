@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +16,9 @@ from exam_center.models import GENESIS_HASH, AuditEvent, utcnow
 
 # Any constant: the advisory lock that serialises appends to the chain on PostgreSQL.
 _CHAIN_LOCK_KEY = 730_202_4
-# PostgreSQL: take the lock, then read the last hash (migration 0010). Callers may read it within one of their
-# own statements and hand it to ``record`` (``chain_head``), saving a round trip.
-CHAIN_HEAD = sa.func.audit_chain_head(sa.literal(_CHAIN_LOCK_KEY, sa.BigInteger))
-_LOCKED_HEAD = sa.select(CHAIN_HEAD)
-READ_HEAD: Any = object()  # record's default: it reads the chain's head itself
+# PostgreSQL: take the lock, then read the last hash (migration 0010).
+_CHAIN_HEAD = sa.func.audit_chain_head(sa.literal(_CHAIN_LOCK_KEY, sa.BigInteger))
+_LOCKED_HEAD = sa.select(_CHAIN_HEAD)
 _EVENTS = AuditEvent.__table__
 _COLUMNS = [c.name for c in _EVENTS.columns if c.name != "id"]
 _LAST_HASH = sa.select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
@@ -56,6 +55,11 @@ def jsonable(value: Any) -> Any:
 
 
 def _digest(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event).encode("utf-8")).hexdigest()
+
+
+def _canonical(event: AuditEvent) -> str:
+    """The text an event's hash is taken of."""
     fields = {
         "at": event.at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"),
         "actor_type": event.actor_type,
@@ -69,8 +73,7 @@ def _digest(event: AuditEvent) -> str:
         "source_address": event.source_address,
         "prev_hash": event.prev_hash,
     }
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def record(
@@ -83,26 +86,31 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
-    chain_head: Any = READ_HEAD,
 ) -> AuditEvent:
     """Append one event in the caller's transaction; it commits or rolls back with the change it records.
 
     ``at`` is the time of the change when the caller works with its own clock (tests, replays); default now.
-    ``chain_head``: on PostgreSQL, what ``CHAIN_HEAD`` answered in the caller's last statement, in this
-    transaction (the lock it took is held until commit, so nothing can have been appended since).
     """
-    if chain_head is not READ_HEAD:
-        previous = chain_head
-    else:
-        # The caller's pending changes go first: on PostgreSQL the chain lock is held until commit, so only the
-        # chain's own read and insert happen under it (many exam starts queue on this lock at once).
-        session.flush()
-        if session.get_bind().dialect.name == "postgresql":
-            previous = session.scalar(_LOCKED_HEAD)
-        else:  # SQLite: the write transaction (BEGIN IMMEDIATE) already serialises appends
-            previous = session.scalar(_LAST_HASH)
-    event = AuditEvent(
-        at=at or utcnow(),
+    # The caller's pending changes go first: on PostgreSQL the chain lock is held until commit, so only the
+    # chain's own read and insert happen under it.
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        previous = session.scalar(_LOCKED_HEAD)
+    else:  # SQLite: the write transaction (BEGIN IMMEDIATE) already serialises appends
+        previous = session.scalar(_LAST_HASH)
+    event = _event(actor, action, object_type, object_id, before, after, at or utcnow())
+    event.prev_hash = previous or GENESIS_HASH
+    event.hash = _digest(event)
+    # A plain INSERT, not the ORM's unit of work: every audited action pays for this. The returned event is not
+    # attached to the session; it carries its id.
+    event.id = session.execute(_INSERT, {column: getattr(event, column) for column in _COLUMNS}).scalar_one()
+    return event
+
+
+def _event(actor: Actor, action: str, object_type: str, object_id: Any, before: dict[str, Any] | None,
+           after: dict[str, Any] | None, at: dt.datetime) -> AuditEvent:
+    return AuditEvent(
+        at=at,
         actor_type=actor.type,
         actor_id=actor.id,
         actor_label=actor.label[:100],
@@ -112,13 +120,34 @@ def record(
         before=jsonable(before),
         after=jsonable(after),
         source_address=actor.source_address,
-        prev_hash=previous or GENESIS_HASH,
     )
-    event.hash = _digest(event)
-    # A plain INSERT, not the ORM's unit of work: every audited action pays for this, exam starts by the
-    # thousand. The returned event is not attached to the session; it carries its id.
-    event.id = session.execute(_INSERT, {column: getattr(event, column) for column in _COLUMNS}).scalar_one()
-    return event
+
+
+# PostgreSQL: an append that is part of a caller's statement (a data-modifying CTE), the chain's head read and
+# the hash taken in SQL, so that the chain's lock is held from that statement to the commit and no longer.
+# Parameters are named ``audit_*`` (the caller's own are often named like this table's columns).
+_APPENDED_COLUMNS = [c for c in _COLUMNS if c not in ("prev_hash", "hash")]
+_HEAD = sa.select(sa.func.coalesce(_CHAIN_HEAD, GENESIS_HASH).label("prev_hash")).subquery("head")
+APPEND_IN_STATEMENT = _EVENTS.insert().from_select(
+    [*_APPENDED_COLUMNS, "prev_hash", "hash"],
+    sa.select(*(sa.bindparam(f"audit_{c}", type_=_EVENTS.c[c].type) for c in _APPENDED_COLUMNS), _HEAD.c.prev_hash,
+              sa.func.encode(sa.func.sha256(sa.func.convert_to(
+                  sa.bindparam("audit_text_before", type_=sa.Text) + sa.cast(sa.func.to_json(_HEAD.c.prev_hash), sa.Text)
+                  + sa.bindparam("audit_text_after", type_=sa.Text), "UTF8")), "hex"))
+    .select_from(_HEAD)).returning(_EVENTS.c.id)
+
+
+def append_parameters(actor: Actor, action: str, object_type: str, object_id: Any = None, *,
+                      before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+                      at: dt.datetime) -> dict[str, Any]:
+    """What ``APPEND_IN_STATEMENT`` needs for this event: its columns, and the text its hash is taken of, cut
+    where the previous hash goes (in canonical JSON, a string)."""
+    event = _event(actor, action, object_type, object_id, before, after, at)
+    mark = f"previous-hash-{uuid.uuid4().hex}"
+    event.prev_hash = mark
+    text_before, text_after = _canonical(event).split(json.dumps(mark))
+    return {**{f"audit_{c}": getattr(event, c) for c in _APPENDED_COLUMNS},
+            "audit_text_before": text_before, "audit_text_after": text_after}
 
 
 @dataclass(frozen=True)
