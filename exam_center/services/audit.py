@@ -132,7 +132,8 @@ APPEND_IN_STATEMENT = _EVENTS.insert().from_select(
     [*_APPENDED_COLUMNS, "prev_hash", "hash"],
     sa.select(*(sa.bindparam(f"audit_{c}", type_=_EVENTS.c[c].type) for c in _APPENDED_COLUMNS), _HEAD.c.prev_hash,
               sa.func.encode(sa.func.sha256(sa.func.convert_to(
-                  sa.bindparam("audit_text_before", type_=sa.Text) + sa.cast(sa.func.to_json(_HEAD.c.prev_hash), sa.Text)
+                  sa.bindparam("audit_text_before", type_=sa.Text)
+                  + sa.cast(sa.func.to_json(_HEAD.c.prev_hash), sa.Text)
                   + sa.bindparam("audit_text_after", type_=sa.Text), "UTF8")), "hex"))
     .select_from(_HEAD)).returning(_EVENTS.c.id)
 
