@@ -146,8 +146,8 @@ def _save_in_one_statement(db: Database, attempt_id: int, position: int, chosen:
     """PostgreSQL, the common case, autocommitted; None when the save needs ``save_answer`` (nothing written)."""
     engine = db.engine
     key = database_key(engine)
-    paper_id = _PAPER_OF_ATTEMPT.get((key, attempt_id), lambda: None)
-    shapes = _SHAPES.get((key, paper_id), lambda: None) if paper_id is not None else None
+    paper_id = _PAPER_OF_ATTEMPT.peek((key, attempt_id))
+    shapes = _SHAPES.peek((key, paper_id)) if paper_id is not None else None
     if shapes is None:  # the first save of this attempt in this process
         with engine.connect() as connection:
             paper_id = _paper_of_attempt(connection, attempt_id)

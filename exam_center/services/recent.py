@@ -33,6 +33,10 @@ class Recent(Generic[V]):
             self.put(key, value)
         return value
 
+    def peek(self, key: Hashable) -> V | None:
+        """The value remembered for ``key``, if any; nothing is loaded."""
+        return self.get(key, lambda: None)
+
     def put(self, key: Hashable, value: V) -> None:
         """Remember ``value`` for ``key``, replacing what was there."""
         with self._lock:

@@ -36,8 +36,7 @@ class VerifiedCookieSessions(SecureCookieSessionInterface):
         if not value or not app.secret_key:
             return super().open_session(app, request)
         known = self._verified.get((app.secret_key, value), lambda: self._verify(app, value))
-        max_age = app.permanent_session_lifetime.total_seconds()
-        if known is None or not 0 <= time.time() - known[1] <= max_age:
+        if known is None or not _in_date(known[1], app.permanent_session_lifetime.total_seconds()):
             return super().open_session(app, request)  # says what it finds: an empty session
         # Each request gets its own copy: a view may change its session without touching the remembered one.
         return self.session_class(copy.deepcopy(known[0]))
@@ -78,8 +77,8 @@ class VerifiedCSRF(CSRFProtect):
         field, secret = current_app.config["WTF_CSRF_FIELD_NAME"], _csrf_secret()
         raw = session.get(field)
         if raw:
-            issued = self._issued.get((secret, raw), lambda: None)
-            if issued is not None and 0 <= time.time() - issued[1] <= REISSUE_SECONDS:
+            issued = self._issued.peek((secret, raw))
+            if issued is not None and _in_date(issued[1], REISSUE_SECONDS):
                 return issued[0]
         signed_at = float(int(time.time()))  # not after the token's own timestamp (whole seconds)
         token = generate_csrf()
@@ -89,12 +88,11 @@ class VerifiedCSRF(CSRFProtect):
 
     def _known_good(self, token: str) -> bool:
         config = current_app.config
-        known = self._verified.get((_csrf_secret(), token), lambda: None)
+        known = self._verified.peek((_csrf_secret(), token))
         if known is None:
             return False
         raw, signed_at = known
-        limit = config["WTF_CSRF_TIME_LIMIT"]
-        if limit is not None and not 0 <= time.time() - signed_at <= limit:
+        if not _in_date(signed_at, config["WTF_CSRF_TIME_LIMIT"]):
             return False
         field = config["WTF_CSRF_FIELD_NAME"]
         if field not in session or not hmac.compare_digest(session[field], raw):
@@ -112,6 +110,12 @@ def _header_token() -> str | None:
         if token := request.headers.get(header):
             return token
     return None
+
+
+def _in_date(signed_at: float, max_age: float | None) -> bool:
+    """Signed no more than ``max_age`` seconds ago (``None``: no limit), and not in the future."""
+    age = time.time() - signed_at
+    return age >= 0 and (max_age is None or age <= max_age)
 
 
 def _csrf_secret() -> str:

@@ -335,11 +335,9 @@ class Http:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.cookies: dict[str, str] = {}
-        self.connects = 0
 
     async def _connect(self) -> None:
         self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port, limit=1 << 20)
-        self.connects += 1
 
     def close(self) -> None:
         if self.writer is not None:
