@@ -263,3 +263,29 @@ def login_as(client, world):
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
     return sign_in
+
+
+@pytest.fixture
+def statements(db, monkeypatch):
+    """(statements through SQLAlchemy, statements through the driver), from the test's first use on."""
+    import psycopg  # PostgreSQL's tests only
+
+    through_sqlalchemy: list[str] = []
+    through_driver: list[str] = []
+    execute = psycopg.Connection.execute
+
+    def counted(connection, query, *args, **kwargs):
+        through_driver.append(str(query))
+        return execute(connection, query, *args, **kwargs)
+
+    def listener(_conn, _cursor, statement, *_args):
+        through_sqlalchemy.append(statement)
+
+    def counting():
+        monkeypatch.setattr(psycopg.Connection, "execute", counted)
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        return through_sqlalchemy, through_driver
+
+    yield counting
+    if sa.event.contains(db.engine, "before_cursor_execute", listener):
+        sa.event.remove(db.engine, "before_cursor_execute", listener)

@@ -14,12 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from exam_center.db import Database, DriverStatement
 from exam_center.domain.errors import N_, Conflict, NotFound, ValidationError
 from exam_center.models import (FINISHED, Attempt, AttemptAnswer, AttemptEvent, AttemptStatus, ExamApplication,
                                 ExamPart, ExamResult, Paper, ScoredResponse, Seat, SessionCandidate, utcnow)
 from question_bank.assembly import Paper as FrozenPaper
 
-from .audit import APPEND_IN_STATEMENT, Actor, append_parameters, record
+from .audit import Actor, append_if, append_parameters, record
 from .lookup import fetch
 from .recent import Recent, database_key
 from .scheduling import local_date
@@ -211,11 +212,10 @@ def start(session: Session, actor: Actor | None, attempt_id: int, *, now: dt.dat
           sitting_token: str | None = None, check_token: bool = False, address: str | None = None) -> Started:
     """Start the clock (checked in → in progress); a started attempt goes on untouched.
 
-    A whole hall starts at the same moment, so this talks SQL directly, like ``autosave``: one locking read
-    (with the candidate's ticket for the audit, and the paper's duration and questions as shown, stored
-    ready-encoded), one update, the attempt event and the audit event. Without
-    ``actor`` the candidate starts it themself (from ``address``); with ``check_token`` only the terminal of the
-    current sitting may (``sitting_token``).
+    One locking read (with the candidate's ticket for the audit, and the paper's duration and questions as
+    shown, stored ready-encoded), one update, the attempt event and the audit event. Without ``actor`` the
+    candidate starts it themself (from ``address``); with ``check_token`` only the terminal of the current
+    sitting may (``sitting_token``). The terminal calls ``start_committed``.
     """
     now = now or utcnow()
     row = session.execute(_LOCK_FOR_START, {"attempt_id": attempt_id}).one_or_none()
@@ -230,43 +230,107 @@ def start(session: Session, actor: Actor | None, attempt_id: int, *, now: dt.dat
         raise Conflict("attempt.not_checked_in",
                        N_("The proctor has not confirmed your identity yet. Please wait at your seat."))
     target = _target("start", row.status)
-    deadline = now + dt.timedelta(seconds=row.duration_seconds + (row.remaining_seconds or 0.0))
-    actor = actor or candidate_actor(row.candidate_id, row.ticket_number, address)
-    started = {"attempt_id": attempt_id, "status": target, "now": now, "deadline_at": deadline}
-    if session.get_bind().dialect.name == "postgresql":  # the update, its event and its audit record at once
-        session.execute(_START_LOGGED, {
-            **started, **_event_row(actor, attempt_id, "start", row.status, target, None, None, now),
-            **append_parameters(actor, "attempt.start", "attempt", attempt_id,
-                                **_audited(row.status, target, None, None), at=now)}).scalar_one()
-    else:
-        session.execute(_START, started)
-        _event(session, actor, attempt_id, "start", row.status, target, None, None, now)
+    deadline = _deadline(now, row.duration_seconds, row.remaining_seconds)
+    session.execute(_START, {"attempt_id": attempt_id, "status": target, "now": now, "deadline_at": deadline})
+    _event(session, actor or candidate_actor(row.candidate_id, row.ticket_number, address), attempt_id, "start",
+           row.status, target, None, None, now)
     expire_loaded(session, attempt_id)
     return Started(attempt_id, target, row.paper_id, deadline, None, row.last_seq, True, row.question_count,
                    row.questions_shown)
 
 
+def start_committed(db: Database, attempt_id: int, *, now: dt.datetime | None = None,
+                    sitting_token: str | None = None, check_token: bool = False,
+                    address: str | None = None) -> Started:
+    """The candidate's ``start`` at the terminal, committed: what it answers is durable.
+
+    A whole hall starts at the same moment, and every start appends to the one audit chain. On PostgreSQL a
+    first start is therefore two autocommitted statements through the driver: a plain read, then the update
+    with its attempt event and audit record, on condition that nothing the read saw has changed. The chain's
+    lock is held inside the server for that one statement, not across a round trip to a commit. Anything else
+    (a reload, a refusal, a change in between, and every start on SQLite) takes ``start`` in a transaction.
+    """
+    now = now or utcnow()
+    if db.engine.dialect.name == "postgresql":
+        started = _first_start_in_two_statements(db, attempt_id, now, sitting_token, check_token, address)
+        if started is not None:
+            return started
+    with db.sessions() as session:
+        started = start(session, None, attempt_id, now=now, sitting_token=sitting_token, check_token=check_token,
+                        address=address)
+        session.commit()
+    return started
+
+
+def _first_start_in_two_statements(db: Database, attempt_id: int, now: dt.datetime, sitting_token: str | None,
+                                   check_token: bool, address: str | None) -> Started | None:
+    """PostgreSQL: a checked-in attempt started, autocommitted; None if ``start`` must see to it."""
+    row = _FOR_START_ROW.autocommitted_row(db.engine, {"attempt_id": attempt_id})
+    if row is None:
+        return None
+    (status, paper_id, _deadline_at, remaining, last_seq, token, candidate_id, ticket_number, duration,
+     question_count, questions_shown) = row
+    if status is not S.CHECKED_IN:
+        return None
+    if check_token:
+        check_sitting(token, sitting_token)
+    actor = candidate_actor(candidate_id, ticket_number, address)
+    deadline = _deadline(now, duration, remaining)
+    started = _START_IF_UNCHANGED.autocommitted_row(db.engine, {
+        "attempt_id": attempt_id, "status": S.IN_PROGRESS, "now": now, "deadline_at": deadline,
+        "read_token": token, "read_remaining": remaining,
+        **_event_row(actor, attempt_id, "start", status, S.IN_PROGRESS, None, None, now),
+        **append_parameters(actor, "attempt.start", "attempt", attempt_id,
+                            **_audited(status, S.IN_PROGRESS, None, None), at=now)})
+    if started is None:
+        return None  # changed since the read: nothing was written
+    return Started(attempt_id, S.IN_PROGRESS, paper_id, deadline, None, last_seq, True, question_count,
+                   questions_shown)
+
+
+def _deadline(now: dt.datetime, duration_seconds: float, remaining_seconds: float | None) -> dt.datetime:
+    """A start's deadline: the paper's time, plus what the proctor added before the start."""
+    return now + dt.timedelta(seconds=duration_seconds + (remaining_seconds or 0.0))
+
+
 _ATTEMPTS = Attempt.__table__
 _CANDIDATES = SessionCandidate.__table__
 _PAPER_ROWS = Paper.__table__
-_LOCK_FOR_START = (sa.select(_ATTEMPTS.c.status, _ATTEMPTS.c.paper_id, _ATTEMPTS.c.deadline_at,
-                             _ATTEMPTS.c.remaining_seconds, _ATTEMPTS.c.last_seq, _ATTEMPTS.c.sitting_token,
-                             _ATTEMPTS.c.candidate_id, _CANDIDATES.c.ticket_number, _PAPER_ROWS.c.duration_seconds,
-                             _PAPER_ROWS.c.question_count, _PAPER_ROWS.c.questions_shown)
-                   .join(_CANDIDATES, _CANDIDATES.c.id == _ATTEMPTS.c.candidate_id)
-                   .join(_PAPER_ROWS, _PAPER_ROWS.c.id == _ATTEMPTS.c.paper_id)
-                   .where(_ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update(of=_ATTEMPTS))
+_FOR_START = (sa.select(_ATTEMPTS.c.status, _ATTEMPTS.c.paper_id, _ATTEMPTS.c.deadline_at,
+                        _ATTEMPTS.c.remaining_seconds, _ATTEMPTS.c.last_seq, _ATTEMPTS.c.sitting_token,
+                        _ATTEMPTS.c.candidate_id, _CANDIDATES.c.ticket_number, _PAPER_ROWS.c.duration_seconds,
+                        _PAPER_ROWS.c.question_count, _PAPER_ROWS.c.questions_shown)
+              .join(_CANDIDATES, _CANDIDATES.c.id == _ATTEMPTS.c.candidate_id)
+              .join(_PAPER_ROWS, _PAPER_ROWS.c.id == _ATTEMPTS.c.paper_id)
+              .where(_ATTEMPTS.c.id == sa.bindparam("attempt_id")))
+_LOCK_FOR_START = _FOR_START.with_for_update(of=_ATTEMPTS)
+_FOR_START_ROW = DriverStatement(_FOR_START)
 _COUNT = sa.select(_PAPER_ROWS.c.question_count).where(_PAPER_ROWS.c.id == sa.bindparam("paper_id"))
 _COUNT_AND_SHOWN = (sa.select(_PAPER_ROWS.c.question_count, _PAPER_ROWS.c.questions_shown)
                     .where(_PAPER_ROWS.c.id == sa.bindparam("paper_id")))
 _START = (sa.update(_ATTEMPTS).where(_ATTEMPTS.c.id == sa.bindparam("attempt_id"))
-          .values(status=sa.bindparam("status"), started_at=sa.bindparam("now"),
+          .values(status=sa.bindparam("status", type_=_ATTEMPTS.c.status.type), started_at=sa.bindparam("now"),
                   deadline_at=sa.bindparam("deadline_at"), remaining_seconds=None, last_seen_at=sa.bindparam("now")))
-# PostgreSQL: the update, its event and its audit record as data-modifying CTEs; the audit record takes the
-# chain's lock, held until the commit that follows. The parameters are named like no column of ``attempts``,
-# whose UPDATE would set it.
-_AUDITED = APPEND_IN_STATEMENT.cte("audited")
-_START_LOGGED = sa.select(_AUDITED.c.id).add_cte(_START.cte("started"), _INSERT_EVENT.cte("logged"), _AUDITED)
+
+
+def _start_if_unchanged() -> DriverStatement:
+    """PostgreSQL: the start's update, if the attempt is still checked in with the sitting and extra time the
+    read saw, and only then its attempt event and audit record, as data-modifying CTEs of one statement.
+    Answers the audit record's id; no row if nothing was written. (No parameter may be named like a column of
+    ``attempts``, other than those the update sets: it would set that column from it.)"""
+    started = (_START.where(_ATTEMPTS.c.status == sa.literal_column(f"'{S.CHECKED_IN.value}'"),
+                            _ATTEMPTS.c.sitting_token.is_not_distinct_from(sa.bindparam("read_token", type_=sa.String)),
+                            _ATTEMPTS.c.remaining_seconds.is_not_distinct_from(
+                                sa.bindparam("read_remaining", type_=sa.Float)))
+               .returning(_ATTEMPTS.c.id).cte("started"))
+    columns = [c.name for c in _EVENTS.columns if c.name != "id"]
+    logged = _EVENTS.insert().from_select(
+        columns, sa.select(*(sa.bindparam(c, type_=_EVENTS.c[c].type) for c in columns)).select_from(started))
+    audited = append_if(started).cte("audited")
+    return DriverStatement(sa.select(audited.c.id).add_cte(logged.cte("logged"), audited))
+
+
+_START_IF_UNCHANGED = _start_if_unchanged()
 
 
 def pause(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: dt.datetime | None = None) -> Attempt:

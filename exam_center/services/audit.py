@@ -123,25 +123,32 @@ def _event(actor: Actor, action: str, object_type: str, object_id: Any, before: 
     )
 
 
-# PostgreSQL: an append that is part of a caller's statement (a data-modifying CTE), the chain's head read and
-# the hash taken in SQL, so that the chain's lock is held from that statement to the commit and no longer.
+# PostgreSQL: an append that is part of a caller's statement, the chain's head read and the hash taken in SQL,
+# so that the chain's lock is held from that statement to the commit and no longer.
 # Parameters are named ``audit_*`` (the caller's own are often named like this table's columns).
 _APPENDED_COLUMNS = [c for c in _COLUMNS if c not in ("prev_hash", "hash")]
 _HEAD = sa.select(sa.func.coalesce(_CHAIN_HEAD, GENESIS_HASH).label("prev_hash")).subquery("head")
-APPEND_IN_STATEMENT = _EVENTS.insert().from_select(
-    [*_APPENDED_COLUMNS, "prev_hash", "hash"],
-    sa.select(*(sa.bindparam(f"audit_{c}", type_=_EVENTS.c[c].type) for c in _APPENDED_COLUMNS), _HEAD.c.prev_hash,
-              sa.func.encode(sa.func.sha256(sa.func.convert_to(
-                  sa.bindparam("audit_text_before", type_=sa.Text)
-                  + sa.cast(sa.func.to_json(_HEAD.c.prev_hash), sa.Text)
-                  + sa.bindparam("audit_text_after", type_=sa.Text), "UTF8")), "hex"))
-    .select_from(_HEAD)).returning(_EVENTS.c.id)
+
+
+def append_if(rows: sa.FromClause) -> sa.Insert:
+    """PostgreSQL: the event of ``append_parameters`` as a data-modifying CTE of the caller's statement, appended
+    if ``rows`` (the caller's change, a CTE of at most one row) has a row: a change that did not happen is not
+    recorded."""
+    return _EVENTS.insert().from_select(
+        [*_APPENDED_COLUMNS, "prev_hash", "hash"],
+        sa.select(*(sa.bindparam(f"audit_{c}", type_=_EVENTS.c[c].type) for c in _APPENDED_COLUMNS),
+                  _HEAD.c.prev_hash,
+                  sa.func.encode(sa.func.sha256(sa.func.convert_to(
+                      sa.bindparam("audit_text_before", type_=sa.Text)
+                      + sa.cast(sa.func.to_json(_HEAD.c.prev_hash), sa.Text)
+                      + sa.bindparam("audit_text_after", type_=sa.Text), "UTF8")), "hex"))
+        .select_from(_HEAD.join(rows, sa.true()))).returning(_EVENTS.c.id)
 
 
 def append_parameters(actor: Actor, action: str, object_type: str, object_id: Any = None, *,
                       before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
                       at: dt.datetime) -> dict[str, Any]:
-    """What ``APPEND_IN_STATEMENT`` needs for this event: its columns, and the text its hash is taken of, cut
+    """What ``append_if`` needs for this event: its columns, and the text its hash is taken of, cut
     where the previous hash goes (in canonical JSON, a string)."""
     event = _event(actor, action, object_type, object_id, before, after, at)
     mark = f"previous-hash-{uuid.uuid4().hex}"

@@ -1,8 +1,8 @@
 """Autosave (自动保存): one answer per call, idempotent by a per-attempt sequence number, acknowledged after commit.
 
 This is the hottest path on exam day (every click of every candidate), so it talks SQL directly instead of
-loading ORM objects, and checks answers against each paper's small ``question_shapes`` (kept per process)
-rather than the decoded paper.
+loading ORM objects, and checks answers against each paper's small ``question_shapes`` rather than the
+decoded paper.
 
 ``save_answer`` works in the caller's transaction: one ``SELECT … FOR UPDATE`` of the attempt's few columns
 (which also orders the save against a concurrent pause, submit or timeout), one upsert that writes the answer
@@ -11,7 +11,8 @@ only if its sequence number is newer than the stored one, and one update of the 
 ``save_committed`` is what the terminal calls: it saves and commits. On PostgreSQL the common case (in
 progress, in time, the current sitting, a possible answer) is one autocommitted statement doing all three
 writes as data-modifying CTEs: the attempt's lock, the checks, the upsert and the high-water mark in one
-round trip. Anything else, and every save on SQLite, takes ``save_answer`` in a transaction, which gives each
+round trip, the answer checked against the question's shape in SQL. Anything else, and every save on SQLite,
+takes ``save_answer`` in a transaction (which keeps each paper's shapes per process), which gives each
 refusal its own error; the rare paths there (an overdue attempt, a save after the end) go through the ORM
 state machine in ``attempts``.
 
@@ -30,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from exam_center.db import Database, autocommitted_row
+from exam_center.db import Database, DriverStatement
 from exam_center.domain.errors import N_, Conflict, DomainError, ValidationError
 from exam_center.models import Attempt, AttemptAnswer, AttemptStatus, Paper, utcnow
 from exam_center.models.base import UTCDateTime
@@ -121,7 +122,6 @@ def possible_answer(shapes: tuple[tuple[str, int], ...], position: int, chosen: 
 
 
 _SHAPES: Recent[tuple[tuple[str, int], ...]] = Recent(4096)
-_PAPER_OF_ATTEMPT: Recent[int] = Recent(65536)
 
 
 def question_shapes(bind: Session | Connection, paper_id: int) -> tuple[tuple[str, int], ...]:
@@ -134,42 +134,34 @@ def question_shapes(bind: Session | Connection, paper_id: int) -> tuple[tuple[st
     return _SHAPES.get((database_key(bind), paper_id), load)
 
 
-def _paper_of_attempt(connection: Connection, attempt_id: int) -> int | None:
-    """An attempt's paper never changes once the attempt exists (and the one statement checks it anyway)."""
-    return _PAPER_OF_ATTEMPT.get((database_key(connection), attempt_id),
-                                 lambda: connection.execute(_PAPER_ID, {"attempt_id": attempt_id}).scalar_one_or_none())
-
-
 def _save_in_one_statement(db: Database, attempt_id: int, position: int, chosen: Iterable[int], marked: bool,
                            seq: int, now: dt.datetime, sitting_token: str | None, check_token: bool
                            ) -> SaveAck | None:
-    """PostgreSQL, the common case, autocommitted; None when the save needs ``save_answer`` (nothing written)."""
-    engine = db.engine
-    key = database_key(engine)
-    paper_id = _PAPER_OF_ATTEMPT.peek((key, attempt_id))
-    shapes = _SHAPES.peek((key, paper_id)) if paper_id is not None else None
-    if shapes is None:  # the first save of this attempt in this process
-        with engine.connect() as connection:
-            paper_id = _paper_of_attempt(connection, attempt_id)
-            if paper_id is None:
-                return None
-            shapes = question_shapes(connection, paper_id)
-    try:
-        picked = possible_answer(shapes, position, chosen)
-    except ValidationError:
-        return None  # save_answer says why, or that the attempt is over (which it says first)
-    # The driver's own parameters: the time as UTCDateTime stores it, the choice as JSON text.
-    row = autocommitted_row(engine, _compiled_save_in_one(engine), {
-        "attempt_id": attempt_id, "paper": paper_id, "position": position, "chosen": json.dumps(picked),
-        "marked": bool(marked), "seq": seq, "saved_at": _STORED_TIME.process_bind_param(now, engine.dialect),
-        "any_token": not check_token, "token": sitting_token})
+    """PostgreSQL, the common case, autocommitted; None when the save needs ``save_answer`` (nothing written).
+    The statement itself checks the answer against the paper's question shapes: nothing is looked up first,
+    so a process answers the first save of an attempt as fast as any other."""
+    picked = _distinct_option_numbers(chosen)
+    if picked is None or type(position) is not int or position < 1:  # (a bool is no position)
+        return None  # save_answer says what is wrong
+    row = _SAVE_IN_ONE.autocommitted_row(db.engine, {
+        "attempt_id": attempt_id, "position": position, "chosen": picked,
+        "highest_option": picked[-1] if picked else -1, "options_chosen": len(picked), "marked": bool(marked),
+        "seq": seq, "saved_at": now, "any_token": not check_token, "token": sitting_token})
     if row is None:
         return None
     deadline_at, last_seq, accepted, applied = row
     if not accepted:
         return None
-    return SaveAck(max(last_seq, seq), applied > 0,
-                   max(0.0, (deadline_at.replace(tzinfo=dt.UTC) - now).total_seconds()), S.IN_PROGRESS)
+    return SaveAck(max(last_seq, seq), applied > 0, max(0.0, (deadline_at - now).total_seconds()), S.IN_PROGRESS)
+
+
+def _distinct_option_numbers(chosen: Iterable[int]) -> list[int] | None:
+    """The chosen option numbers sorted, if each is a plain int ≥ 0 (the statement checks them against the
+    question); else None."""
+    chosen = list(chosen)
+    if not all(type(i) is int and i >= 0 for i in chosen):
+        return None
+    return sorted(set(chosen))
 
 
 def _save_out_of_time(session: Session, attempt_id: int, position: int, seq: int, now: dt.datetime) -> SaveAck:
@@ -192,7 +184,6 @@ _LOCK_ATTEMPT = (sa.select(ATTEMPTS.c.status, ATTEMPTS.c.deadline_at, ATTEMPTS.c
                  .where(ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update())
 _SHAPES_OF_PAPER = sa.select(PAPERS.c.question_shapes).where(PAPERS.c.id == sa.bindparam("paper_id"))
 _SNAPSHOT = sa.select(PAPERS.c.snapshot).where(PAPERS.c.id == sa.bindparam("paper_id"))
-_PAPER_ID = sa.select(ATTEMPTS.c.paper_id).where(ATTEMPTS.c.id == sa.bindparam("attempt_id"))
 
 
 def _store(session: Session, postgres: bool, values: dict) -> bool:
@@ -234,20 +225,26 @@ def _upsert_and_raise() -> sa.Executable:
 
 
 def _save_in_one() -> sa.Executable:
-    """PostgreSQL, autocommitted: lock the attempt; if it is in progress, in time, on this paper and (unless
-    ``any_token``) at this sitting, the upsert and the high-water mark as in ``_upsert_and_raise``. Answers the
-    attempt's clock and high-water mark, whether the save was ``accepted`` and how many rows it ``applied``.
-    The lock is taken first (the upsert reads from it), so a pause or submit committed meanwhile is seen.
-    (No parameter may be named like a column of ``attempts``: the UPDATE would set that column from it.)"""
+    """PostgreSQL, autocommitted: lock the attempt; if it is in progress, in time, (unless ``any_token``) at this
+    sitting, and the answer fits its question on the attempt's paper, the upsert and the high-water mark as in
+    ``_upsert_and_raise``. Answers the attempt's clock and high-water mark, whether the save was ``accepted``
+    and how many rows it ``applied``. The lock is taken first (the upsert reads from it), so a pause or submit
+    committed meanwhile is seen. (No parameter may be named like a column of ``attempts``: the UPDATE would set
+    that column from it.)"""
     locked = (sa.select(ATTEMPTS.c.id, ATTEMPTS.c.status, ATTEMPTS.c.deadline_at, ATTEMPTS.c.paper_id,
                         ATTEMPTS.c.last_seq, ATTEMPTS.c.sitting_token)
               .where(ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update().cte("locked"))
-    accepted = (sa.select(locked.c.id)
+    # The question's [type, number of options] (NULL past the last question), as ``possible_answer`` reads it.
+    shape = sa.cast(PAPERS.c.question_shapes, postgresql.JSONB).op("->")(
+        sa.bindparam("position", type_=sa.Integer) - 1)
+    accepted = (sa.select(locked.c.id).select_from(locked.join(PAPERS, PAPERS.c.id == locked.c.paper_id))
                 .where(locked.c.status == sa.literal_column(f"'{S.IN_PROGRESS.value}'"),
-                       locked.c.deadline_at > sa.bindparam("saved_at"),
-                       locked.c.paper_id == sa.bindparam("paper"),
+                       locked.c.deadline_at > sa.bindparam("saved_at", type_=UTCDateTime),
+                       sa.cast(shape.op("->>")(1), sa.Integer) > sa.bindparam("highest_option", type_=sa.Integer),
+                       sa.or_(shape.op("->>")(0) == sa.literal_column("'multi'"),
+                              sa.bindparam("options_chosen", type_=sa.Integer) <= 1),
                        sa.or_(sa.bindparam("any_token", type_=sa.Boolean),
-                              locked.c.sitting_token == sa.bindparam("token")))
+                              locked.c.sitting_token == sa.bindparam("token", type_=sa.String)))
                 .cte("accepted"))
     columns = ("position", "chosen", "marked", "seq", "saved_at")
     saved = _keep_newer(postgresql.insert(ANSWERS).from_select(
@@ -260,25 +257,9 @@ def _save_in_one() -> sa.Executable:
 
 
 _UPSERT_AND_RAISE = _upsert_and_raise()
-_SAVE_IN_ONE = _save_in_one()
+_SAVE_IN_ONE = DriverStatement(_save_in_one())
 _UPSERT_SQLITE = _upsert(sqlite.insert)
 _RAISE_SQLITE = _raise_high_water(sa.func.max)
-_STORED_TIME = UTCDateTime()
-_SAVE_IN_ONE_PARAMETERS = {"attempt_id", "paper", "position", "chosen", "marked", "seq", "saved_at", "any_token",
-                           "token"}
-_COMPILED: dict[str, str] = {}
-
-
-def _compiled_save_in_one(engine: sa.Engine) -> str:
-    """``_SAVE_IN_ONE`` as the driver runs it, compiled once per dialect (and checked to take exactly the
-    parameters ``_save_in_one_statement`` gives it)."""
-    name = f"{engine.dialect.name}+{engine.dialect.driver}"
-    if name not in _COMPILED:
-        compiled = _SAVE_IN_ONE.compile(dialect=engine.dialect)
-        if set(compiled.params) != _SAVE_IN_ONE_PARAMETERS:
-            raise RuntimeError(f"the one-statement save takes {sorted(compiled.params)}")
-        _COMPILED[name] = compiled.string
-    return _COMPILED[name]
 
 
 def _forget_loaded(session: Session, attempt_id: int) -> None:

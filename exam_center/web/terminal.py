@@ -406,13 +406,13 @@ def api_state():
 @bp.route("/api/start", methods=["POST"])
 @candidate
 def api_start():
-    s = db_session()
     now = utcnow()
-    started = attempts.start(s, None, signed_in_attempt_id(), now=now, sitting_token=session.get(SITTING_KEY),
-                             check_token=True, address=request.remote_addr)
-    s.commit()  # acknowledged only once durable
+    # Committed before it is acknowledged.
+    started = attempts.start_committed(database(), signed_in_attempt_id(), now=now,
+                                       sitting_token=session.get(SITTING_KEY), check_token=True,
+                                       address=request.remote_addr)
     # A first start cannot have answers yet; what was committed is what the reply shows.
-    return _state(s, started, now, with_answers=not started.first)
+    return _state(db_session(), started, now, with_answers=not started.first)
 
 
 @bp.route("/api/save", methods=["POST"])

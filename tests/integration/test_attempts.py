@@ -334,7 +334,8 @@ def test_a_failed_theory_exam_opens_exactly_one_make_up(db, seated):
         assert "eligibility.retraining_required" in [reason["code"] for reason in second.gate]
 
 
-def test_a_hall_starting_at_once_keeps_one_audit_chain(db, world):
+@pytest.mark.parametrize("committed", [False, True], ids=["in a transaction", "as the terminal starts"])
+def test_a_hall_starting_at_once_keeps_one_audit_chain(db, world, committed):
     """Starts racing (and each started twice: a reload) append one start each, to one unbroken chain."""
     from exam_center.models import AuditEvent
     centre = world.organisations[OrganisationKind.EXAM_CENTRE]
@@ -358,6 +359,9 @@ def test_a_hall_starting_at_once_keeps_one_audit_chain(db, world):
     firsts: list[bool] = []
 
     def start(n: int) -> None:
+        if committed:
+            firsts.append(attempts.start_committed(db, attempt_ids[n % 6], now=T0, address="10.0.0.1").first)
+            return
         with db.transaction() as s:
             firsts.append(attempts.start(s, None, attempt_ids[n % 6], now=T0, address="10.0.0.1").first)
 

@@ -106,24 +106,31 @@ def test_concurrent_writers_keep_one_chain(db):
 
 
 def test_an_append_within_a_statement_hashes_as_record_does(db):
-    """PostgreSQL: APPEND_IN_STATEMENT takes the head and the hash in SQL; the chain verifies in Python, also with
-    text that JSON escapes, and with appends by ``record`` on either side and racing it."""
+    """PostgreSQL: ``append_if`` takes the head and the hash in SQL; the chain verifies in Python, also with text
+    that JSON escapes, and with appends by ``record`` on either side and racing it. A change with no row is not
+    recorded."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the in-statement append is PostgreSQL's")
     import datetime as dt
 
-    from exam_center.services.audit import APPEND_IN_STATEMENT, append_parameters
+    from exam_center.services.audit import append_if, append_parameters
     _append(db, 2)
     awkward = {"reason": '引号 " 反斜杠 \\ 换行 \n 制表 \t', "emoji": "考场 ✓", "n": 1.5}
     candidate = Actor("candidate", "12", "考生 T0001", "10.0.0.8")
 
-    def append_in_sql(n: int) -> None:
+    def append_in_sql(n: int, *, changed: bool = True) -> list[int]:
+        change = sa.select(sa.literal(n).label("n")).where(sa.literal(changed)).cte("change")
+        appended = append_if(change).cte("appended")
         with db.transaction() as s:
-            s.execute(APPEND_IN_STATEMENT, append_parameters(
+            return s.scalars(sa.select(appended.c.id).add_cte(appended), append_parameters(
                 candidate, "attempt.start", "attempt", n, before={"status": "checked_in"}, after=awkward,
-                at=dt.datetime(2026, 12, 7, 1, 2, 3, 456789, tzinfo=dt.UTC))).scalar_one()
+                at=dt.datetime(2026, 12, 7, 1, 2, 3, 456789, tzinfo=dt.UTC))).all()
 
-    assert run_in_threads(append_in_sql, 6) == []
+    def append_one(n: int) -> None:
+        assert len(append_in_sql(n)) == 1
+
+    assert run_in_threads(append_one, 6) == []
+    assert append_in_sql(99, changed=False) == []
     assert run_in_threads(lambda n: _append(db, 1), 3) == []
     with db.sessions() as s:
         assert verify_chain(s).ok

@@ -51,29 +51,35 @@ def test_committed_saves_are_durable_idempotent_and_raise_the_high_water_mark(db
         assert attempt.last_seq == 5 and attempt.last_seen_at == SOON
 
 
-def test_on_postgresql_a_common_save_is_one_statement(db, seated, monkeypatch):
+def test_on_postgresql_a_common_save_is_one_statement(db, seated, statements):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no data-modifying CTEs: every save takes the transaction")
     attempt_id = _started(db, seated)
-    _save(db, attempt_id, seq=1)  # this process learns the attempt's paper and its question shapes
-    through_sqlalchemy: list[str] = []
-    listener = lambda _conn, _cursor, statement, *_args: through_sqlalchemy.append(statement)  # noqa: E731
-    through_driver: list[str] = []
-    execute = psycopg.Connection.execute
-
-    def counted(connection, query, *args, **kwargs):
-        through_driver.append(str(query))
-        return execute(connection, query, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Connection, "execute", counted)
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert _save(db, attempt_id, position=2, seq=2).applied
-        assert not _save(db, attempt_id, position=2, seq=2).applied
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    through_sqlalchemy, through_driver = statements()
+    # The attempt's first save too: nothing is looked up before it.
+    assert _save(db, attempt_id, position=2, seq=2).applied
+    assert not _save(db, attempt_id, position=2, seq=2).applied
     assert through_sqlalchemy == []
     assert len(through_driver) == 2 and all(s.lstrip().startswith("WITH locked AS") for s in through_driver)
+
+
+def test_on_postgresql_the_one_statement_takes_every_possible_answer(db, seated, statements):
+    """The statement checks answers against the paper's question shapes itself: every question, its last option,
+    and all options of a multiple-choice question, are stored by it, none sent on to the transaction."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the one-statement save is PostgreSQL's")
+    attempt_id = _started(db, seated)
+    questions = _paper(db, attempt_id).questions
+    assert {q.type for q in questions} >= {"single", "multi"}
+    through_sqlalchemy, through_driver = statements()
+    for seq, question in enumerate(questions, start=1):
+        options = list(range(len(question.options)))
+        chosen = options if question.type == "multi" else options[-1:]
+        assert _save(db, attempt_id, position=question.position, chosen=chosen, seq=seq).applied
+    assert through_sqlalchemy == [] and len(through_driver) == len(questions)
+    stored = _stored(db)
+    assert {position: chosen for position, (_seq, chosen, _marked) in stored.items()} == {
+        q.position: list(range(len(q.options))) if q.type == "multi" else [len(q.options) - 1] for q in questions}
 
 
 def test_a_save_on_a_connection_that_died_fails_and_the_next_one_is_stored(db, seated):
