@@ -6,8 +6,8 @@ static/terminal.js drives it:
 1. start storm: a lean asyncio client (stdlib only, one connection per candidate) signs every candidate in
    (form with its CSRF token, then the state), waits until all are signed in, then sends every start at once;
 2. sustained phase: wrk (C, Debian's package) with exam_saves.lua, one connection per candidate, each save
-   after a think time of 0.5–1.5 × --think-ms: --warmup-seconds not counted (the first save of each attempt a
-   worker sees reads the attempt's paper), then --sustained-seconds measured;
+   after a think time of 0.5–1.5 × --think-ms: --warmup-seconds not counted (the end of the start storm, and each
+   worker verifying each candidate's cookie and token signatures once), then --sustained-seconds measured;
 3. saturation phase: the same without think time, for --burst-seconds.
 
 wrk keeps the load generator's share of the two CPUs small (the Python client cost ~0.7 ms of CPU per request,
@@ -634,8 +634,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"start    : {len(start.latencies)} ok, {start.errors} errors, p50 {fmt(start.pct(50))} ms, "
               f"p99 {fmt(start.pct(99))} ms, all started within {fmt((start.last - start.first) * 1000)} ms")
         print(f"warm-up  : {warmup.requests} saves in {fmt(warmup.seconds)} s, {fmt(warmup.rate())}/s, "
-              f"p50 {fmt(warmup.p50_ms)} ms, p99 {fmt(warmup.p99_ms)} ms, {warmup.errors} errors (each worker meets "
-              "each attempt's paper for the first time)")
+              f"p50 {fmt(warmup.p50_ms)} ms, p99 {fmt(warmup.p99_ms)} ms, {warmup.errors} errors (not counted: each "
+              "worker meets each candidate's signatures for the first time)")
         print(f"sustained: {sustained.requests} saves in {fmt(sustained.seconds)} s, {fmt(sustained.rate())}/s "
               f"(offered ≈ {fmt(offered)}/s at {args.think_ms:g} ms think time), p50 {fmt(sustained.p50_ms)} ms, "
               f"p99 {fmt(sustained.p99_ms)} ms, {sustained.errors} errors, {sustained.unapplied} not applied")
