@@ -140,11 +140,13 @@ class _Prepared:
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
+        if compiled.escaped_bind_names or compiled.positional:
+            raise ValueError("a driver statement's parameters must be named as in the SQL")
         self.sql = compiled.string
-        self._compiled = compiled
-        self._bind = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                      for name, bind in compiled.binds.items()}
         self._given = {name for name, bind in compiled.binds.items() if bind.required}
+        self._fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+        self._convert = [(name, convert) for name, bind in compiled.binds.items()
+                         if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None]
         self._dialect = dialect
         self._types = [column.type.dialect_impl(dialect) for column in statement.selected_columns]
         self._columns: list | None = None
@@ -152,8 +154,10 @@ class _Prepared:
     def parameters(self, values: dict[str, Any]) -> dict[str, Any]:
         if values.keys() != self._given:  # a name mistyped would silently be NULL
             raise ValueError(f"the statement takes {sorted(self._given)}, not {sorted(values)}")
-        return {name: value if (convert := self._bind.get(name)) is None else convert(value)
-                for name, value in self._compiled.construct_params(values).items()}
+        parameters = {**self._fixed, **values}
+        for name, convert in self._convert:
+            parameters[name] = convert(parameters[name])
+        return parameters
 
     def result(self, row: tuple, description) -> tuple:
         if self._columns is None:  # some conversions depend on the type the server answers with

@@ -235,7 +235,7 @@ def _save_in_one() -> sa.Executable:
                         ATTEMPTS.c.last_seq, ATTEMPTS.c.sitting_token)
               .where(ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update().cte("locked"))
     # The question's [type, number of options] (NULL past the last question), as ``possible_answer`` reads it.
-    shape = sa.cast(PAPERS.c.question_shapes, postgresql.JSONB).op("->")(
+    shape = sa.cast(PAPERS.c.question_shapes, postgresql.JSON).op("->")(
         sa.bindparam("position", type_=sa.Integer) - 1)
     accepted = (sa.select(locked.c.id).select_from(locked.join(PAPERS, PAPERS.c.id == locked.c.paper_id))
                 .where(locked.c.status == sa.literal_column(f"'{S.IN_PROGRESS.value}'"),

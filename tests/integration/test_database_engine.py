@@ -118,3 +118,28 @@ def test_read_only_block_takes_no_write_lock(db):
         writer.execute(sa.text("SELECT 1"))  # holds the write lock (BEGIN IMMEDIATE) until the block ends
         with read_only(), db.sessions() as reader:
             assert reader.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
+
+
+def test_a_driver_statement_converts_as_sqlalchemy_does_and_takes_only_its_parameters(db, db_engine_name):
+    """``DriverStatement`` skips SQLAlchemy's execution layer, not its conversions: an aware time is stored as
+    naive UTC and comes back aware, an enum as its value, JSON as JSON; a parameter named wrongly runs nothing."""
+    if db_engine_name != "postgres":
+        pytest.skip("the driver statements are PostgreSQL's")
+    import datetime as dt
+
+    from exam_center.db import DriverStatement
+    from exam_center.models import AttemptStatus
+    from exam_center.models.base import UTCDateTime, enum_type
+
+    statement = DriverStatement(sa.select(
+        sa.bindparam("at", type_=UTCDateTime), sa.cast(sa.bindparam("at", type_=UTCDateTime), sa.Text),
+        sa.bindparam("status", type_=enum_type(AttemptStatus, "attempt_status")),
+        sa.bindparam("doc", type_=sa.JSON), sa.literal(5)))
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    at = dt.datetime(2026, 12, 7, 9, 30, tzinfo=beijing)
+    assert statement.autocommitted_row(db.engine, {"at": at, "status": AttemptStatus.PAUSED, "doc": {"答": [1]}}) == (
+        at.astimezone(dt.timezone.utc), "2026-12-07 01:30:00", AttemptStatus.PAUSED, {"答": [1]}, 5)
+    for wrong in ({"at": at, "status": AttemptStatus.PAUSED}, {"at": at, "status": AttemptStatus.PAUSED, "doc": 1,
+                                                               "extra": 2}):
+        with pytest.raises(ValueError, match="the statement takes"):
+            statement.autocommitted_row(db.engine, wrong)
