@@ -316,8 +316,7 @@ _START = (sa.update(_ATTEMPTS).where(_ATTEMPTS.c.id == sa.bindparam("attempt_id"
 def _start_if_unchanged() -> DriverStatement:
     """PostgreSQL: the start's update, if the attempt is still checked in with the sitting and extra time the
     read saw, and only then its attempt event and audit record, as data-modifying CTEs of one statement.
-    Answers the audit record's id; no row if nothing was written. (No parameter may be named like a column of
-    ``attempts``, other than those the update sets: it would set that column from it.)"""
+    Answers the audit record's id; no row if nothing was written."""
     started = (_START.where(_ATTEMPTS.c.status == sa.literal_column(f"'{S.CHECKED_IN.value}'"),
                             _ATTEMPTS.c.sitting_token.is_not_distinct_from(sa.bindparam("read_token", type_=sa.String)),
                             _ATTEMPTS.c.remaining_seconds.is_not_distinct_from(
