@@ -313,7 +313,7 @@ _START = (sa.update(_ATTEMPTS).where(_ATTEMPTS.c.id == sa.bindparam("attempt_id"
                   deadline_at=sa.bindparam("deadline_at"), remaining_seconds=None, last_seen_at=sa.bindparam("now")))
 
 
-def _start_if_unchanged() -> DriverStatement:
+def _start_if_unchanged() -> sa.Executable:
     """PostgreSQL: the start's update, if the attempt is still checked in with the sitting and extra time the
     read saw, and only then its attempt event and audit record, as data-modifying CTEs of one statement.
     Answers the audit record's id; no row if nothing was written."""
@@ -326,10 +326,10 @@ def _start_if_unchanged() -> DriverStatement:
     logged = _EVENTS.insert().from_select(
         columns, sa.select(*(sa.bindparam(c, type_=_EVENTS.c[c].type) for c in columns)).select_from(started))
     audited = append_if(started).cte("audited")
-    return DriverStatement(sa.select(audited.c.id).add_cte(logged.cte("logged"), audited))
+    return sa.select(audited.c.id).add_cte(logged.cte("logged"), audited)
 
 
-_START_IF_UNCHANGED = _start_if_unchanged()
+_START_IF_UNCHANGED = DriverStatement(_start_if_unchanged())
 
 
 def pause(session: Session, actor: Actor, attempt_id: int, reason: str, *, now: dt.datetime | None = None) -> Attempt:

@@ -229,8 +229,7 @@ def _save_in_one() -> sa.Executable:
     sitting, and the answer fits its question on the attempt's paper, the upsert and the high-water mark as in
     ``_upsert_and_raise``. Answers the attempt's clock and high-water mark, whether the save was ``accepted``
     and how many rows it ``applied``. The lock is taken first (the upsert reads from it), so a pause or submit
-    committed meanwhile is seen. (No parameter may be named like a column of ``attempts``: the UPDATE would set
-    that column from it.)"""
+    committed meanwhile is seen."""
     locked = (sa.select(ATTEMPTS.c.id, ATTEMPTS.c.status, ATTEMPTS.c.deadline_at, ATTEMPTS.c.paper_id,
                         ATTEMPTS.c.last_seq, ATTEMPTS.c.sitting_token)
               .where(ATTEMPTS.c.id == sa.bindparam("attempt_id")).with_for_update().cte("locked"))
